@@ -1,0 +1,122 @@
+"""The `floorview` command line: one sub-command per job, each a small function."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from floorview import __version__
+from floorview.config import Config, ConfigError, DisplayConfig, SourceConfig, load_config
+
+if TYPE_CHECKING:
+    from floorview.ui.app import FloorApp
+
+
+def build_app(config: Config) -> FloorApp:
+    # Imported here so `floorview check-config` and `erlang` start without loading Textual.
+    from floorview.feed import Feed
+    from floorview.sources.rest import RestSource
+    from floorview.ui.app import FloorApp
+
+    feeds = [
+        Feed(RestSource(s.name, s.url, timeout_s=s.timeout_s), s.poll_interval_s)
+        for s in config.sources
+    ]
+    return FloorApp(feeds)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    build_app(config).run()
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    names = ", ".join(f"{s.name} ({s.kind} {s.url})" for s in config.sources)
+    print(f"{args.file}: OK — {len(config.sources)} source(s): {names}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from floorview.sim.config import config_from_args
+    from floorview.sim.server import start_in_thread
+
+    sim = start_in_thread(config_from_args(args))
+    try:
+        config = Config(
+            sources=(SourceConfig(name="sim", kind="rest", url=sim.url, poll_interval_s=1.0),),
+            display=DisplayConfig(title="floorview demo"),
+        )
+        build_app(config).run()
+    finally:
+        sim.stop()
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from floorview.sim.config import config_from_args
+    from floorview.sim.server import serve
+
+    print(f"floorview simulator on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.host, args.port, config_from_args(args)))
+    return 0
+
+
+def cmd_erlang(args: argparse.Namespace) -> int:
+    from floorview.erlang_cli import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from floorview.erlang_cli import add_arguments as add_erlang_arguments
+    from floorview.sim.config import add_sim_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="floorview", description="A terminal dashboard for a live contact-centre floor."
+    )
+    parser.add_argument("--version", action="version", version=f"floorview {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = sub.add_parser("demo", help="the dashboard against the built-in simulator")
+    add_sim_arguments(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    sim = sub.add_parser("sim", help="serve the simulator alone (Floor API v1)")
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    sim.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    add_sim_arguments(sim)
+    sim.set_defaults(func=cmd_sim)
+
+    run = sub.add_parser("run", help="the dashboard against the sources in a config file")
+    run.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("file", metavar="FILE")
+    check.set_defaults(func=cmd_check_config)
+
+    erlang = sub.add_parser("erlang", help="Erlang C/A staffing calculator")
+    add_erlang_arguments(erlang)
+    erlang.set_defaults(func=cmd_erlang)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

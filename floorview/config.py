@@ -1,0 +1,210 @@
+"""Load and validate floorview's TOML config.
+
+Every error names the file, the line and the dotted key, because the person reading it is
+standing at a wall terminal with a text editor, not a debugger. Unknown keys are errors:
+a typo such as ``poll_intervall_s`` must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SOURCE_KINDS = ("rest",)
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased for the user: ``file:line: key: what is wrong``."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    kind: str
+    url: str
+    poll_interval_s: float = 2.0
+    timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayConfig:
+    title: str = "floorview"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    sources: tuple[SourceConfig, ...]
+    display: DisplayConfig = DisplayConfig()
+    path: Path | None = None
+
+
+# --- field checking -------------------------------------------------------------------------
+
+Check = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    type: type | tuple[type, ...]
+    required: bool = False
+    check: Check | None = None
+
+
+def in_range(lo: float, hi: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if lo <= value <= hi else f"must be between {lo:g} and {hi:g}, got {value!r}"
+
+    return check
+
+
+def one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}; got {value!r}"
+
+    return check
+
+
+def http_url(value: Any) -> str | None:
+    if re.match(r"^https?://[^\s/]+", value):
+        return None
+    return f"must be an http(s) URL, got {value!r}"
+
+
+def non_empty(value: Any) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+SOURCE_FIELDS: dict[str, Field] = {
+    "name": Field(str, required=True, check=non_empty),
+    "kind": Field(str, required=True, check=one_of(*SOURCE_KINDS)),
+    "url": Field(str, required=True, check=http_url),
+    "poll_interval_s": Field((int, float), check=in_range(0.2, 3600)),
+    "timeout_s": Field((int, float), check=in_range(0.1, 120)),
+}
+
+DISPLAY_FIELDS: dict[str, Field] = {
+    "title": Field(str, check=non_empty),
+}
+
+TOP_LEVEL = ("display", "sources")
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    if isinstance(t, tuple):
+        return "a number" if set(t) == {int, float} else " or ".join(names[x] for x in t)
+    return names.get(t, t.__name__)
+
+
+class _Reader:
+    """Validates tables against field specs and locates keys in the source text."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(self, key_path: str, message: str) -> ConfigError:
+        line = self.locate(key_path)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(f"{where}: {key_path}: {message}")
+
+    def locate(self, key_path: str) -> int | None:
+        """Best-effort line number of a dotted key such as ``sources[1].timeout_s``."""
+        parts = re.findall(r"[^.\[\]]+|\[\d+\]", key_path)
+        start, table, index = 0, "", 0
+        for part in parts[:-1]:
+            if part.startswith("["):
+                index = int(part[1:-1])
+            else:
+                table = f"{table}.{part}" if table else part
+        last = parts[-1] if parts else ""
+        if last.startswith("["):
+            index, last = int(last[1:-1]), ""
+        if table:
+            header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
+            hits = [i for i, text in enumerate(self.lines) if header.match(text)]
+            if not hits:
+                return None
+            start = hits[min(index, len(hits) - 1)]
+            if not last:
+                return start + 1
+        key = re.compile(rf"^\s*\"?{re.escape(last)}\"?\s*=")
+        if not table:
+            # A top-level name may be a table header as well as a plain key.
+            key = re.compile(rf"^\s*(\[\[?\s*{re.escape(last)}\s*[\].]|\"?{re.escape(last)}\"?\s*=)")
+        for i in range(start + (1 if table else 0), len(self.lines)):
+            if key.match(self.lines[i]):
+                return i + 1
+            if table and re.match(r"^\s*\[", self.lines[i]):
+                break
+        return start + 1 if table else None
+
+    def table(self, prefix: str, raw: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            raise self.fail(prefix, "must be a table")
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            spec = fields.get(key)
+            dotted = f"{prefix}.{key}"
+            if spec is None:
+                known = ", ".join(fields)
+                raise self.fail(dotted, f"unknown key (known keys: {known})")
+            # bool is a subclass of int in Python; `timeout_s = true` must still be refused.
+            if isinstance(value, bool) and bool not in _as_tuple(spec.type):
+                raise self.fail(dotted, f"must be {_type_name(spec.type)}, got {value!r}")
+            if not isinstance(value, spec.type):
+                raise self.fail(dotted, f"must be {_type_name(spec.type)}, got {value!r}")
+            if spec.check and (problem := spec.check(value)):
+                raise self.fail(dotted, problem)
+            out[key] = float(value) if float in _as_tuple(spec.type) else value
+        for key, spec in fields.items():
+            if spec.required and key not in raw:
+                raise self.fail(prefix, f"missing required key {key!r}")
+        return out
+
+
+def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
+    return t if isinstance(t, tuple) else (t,)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    reader = _Reader(path, text)
+    for key in raw:
+        if key not in TOP_LEVEL:
+            raise reader.fail(key, f"unknown key (known keys: {', '.join(TOP_LEVEL)})")
+
+    sources_raw = raw.get("sources")
+    if sources_raw is None:
+        raise ConfigError(f"{path}: sources: at least one [[sources]] table is required")
+    if not isinstance(sources_raw, list) or not sources_raw:
+        raise reader.fail("sources", "must be one or more [[sources]] tables")
+    sources = []
+    seen: set[str] = set()
+    for i, item in enumerate(sources_raw):
+        values = reader.table(f"sources[{i}]", item, SOURCE_FIELDS)
+        if values["name"] in seen:
+            raise reader.fail(f"sources[{i}].name", f"duplicate source name {values['name']!r}")
+        seen.add(values["name"])
+        sources.append(SourceConfig(**values))
+
+    display = DisplayConfig(**reader.table("display", raw.get("display", {}), DISPLAY_FIELDS))
+    return Config(sources=tuple(sources), display=display, path=path)
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc.reason}") from None
+    return parse_config(text, path)

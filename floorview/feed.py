@@ -1,0 +1,87 @@
+"""Polls one source on a schedule and remembers how healthy and how fresh its data is.
+
+The feed never raises to its caller: a failed poll keeps the last good snapshot and records
+the error, so the screen can show old numbers marked with their age instead of blanking.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from floorview.model import FloorSnapshot
+from floorview.sources.base import Source, SourceError
+
+#: Longest pause between retries of a failing source.
+MAX_BACKOFF_S = 60.0
+
+
+class Health(StrEnum):
+    CONNECTING = "connecting"  # no answer yet
+    OK = "ok"
+    STALE = "stale"  # last good data older than 2x the poll interval
+    DOWN = "down"  # the last poll failed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    source: str
+    health: Health
+    age_s: float | None  # seconds since the last good snapshot arrived
+    last_error: str | None
+    failures: int
+
+
+class Feed:
+    def __init__(
+        self,
+        source: Source,
+        poll_interval_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.source = source
+        self.poll_interval_s = poll_interval_s
+        self.latest: FloorSnapshot | None = None
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._received_at: float | None = None
+        self._last_error: str | None = None
+        self._failures = 0
+
+    async def poll_once(self) -> FloorSnapshot | None:
+        """Fetch once; returns the new snapshot, or None if this poll failed."""
+        try:
+            snapshot = await self.source.fetch_floor()
+        except SourceError as exc:
+            self._failures += 1
+            self._last_error = str(exc)
+            return None
+        self.latest = snapshot
+        self._received_at = self._clock()
+        self._failures = 0
+        self._last_error = None
+        return snapshot
+
+    def next_delay_s(self) -> float:
+        """The poll interval while healthy; exponential backoff with full jitter when failing."""
+        if not self._failures:
+            return self.poll_interval_s
+        ceiling = min(MAX_BACKOFF_S, self.poll_interval_s * 2 ** min(self._failures, 10))
+        return max(self.poll_interval_s, self._rng.uniform(0, ceiling))
+
+    def status(self) -> FeedStatus:
+        age = None if self._received_at is None else max(0.0, self._clock() - self._received_at)
+        if self._failures:
+            health = Health.DOWN
+        elif age is None:
+            health = Health.CONNECTING
+        elif age > 2 * self.poll_interval_s:
+            health = Health.STALE
+        else:
+            health = Health.OK
+        return FeedStatus(self.source.name, health, age, self._last_error, self._failures)

@@ -1,0 +1,147 @@
+"""The canonical floor model: plain frozen dataclasses, no vendor field names.
+
+Every source adapter turns its system's JSON into these types; everything downstream
+(analytics, alerts, ui) reads only these. Times are timezone-aware UTC datetimes and
+durations are float seconds, whatever unit the vendor used on the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    CHAT = "chat"
+    EMAIL = "email"
+
+
+class AgentState(StrEnum):
+    AVAILABLE = "available"
+    ON_CONTACT = "on_contact"
+    ACW = "acw"
+    AUX = "aux"
+    OFFLINE = "offline"
+
+
+#: States in which an agent counts as staffed (logged in and routable or working).
+STAFFED_STATES = frozenset({AgentState.AVAILABLE, AgentState.ON_CONTACT, AgentState.ACW})
+
+
+@dataclass(frozen=True, slots=True)
+class QueueToday:
+    """Counters since the start of the source's day."""
+
+    offered: int
+    answered: int
+    answered_within_sl: int
+    abandoned: int
+    handled: int
+    handle_time_s: float
+    wait_time_s: float
+
+    @property
+    def service_level(self) -> float | None:
+        """Answered within threshold over answered + abandoned; None before any contact."""
+        closed = self.answered + self.abandoned
+        return self.answered_within_sl / closed if closed else None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        closed = self.answered + self.abandoned
+        return self.abandoned / closed if closed else None
+
+    @property
+    def aht_s(self) -> float | None:
+        return self.handle_time_s / self.handled if self.handled else None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    id: str
+    name: str
+    channel: Channel
+    sl_threshold_s: float
+    sl_target: float
+    waiting: int
+    oldest_wait_s: float
+    today: QueueToday
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    queue_id: str
+    started_at: datetime
+    sentiment: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentToday:
+    on_contact_s: float
+    acw_s: float
+    available_s: float
+    aux_s: float
+    contacts: int
+
+    @property
+    def occupancy(self) -> float | None:
+        busy = self.on_contact_s + self.acw_s
+        total = busy + self.available_s
+        return busy / total if total > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    name: str
+    team: str
+    state: AgentState
+    aux_reason: str | None
+    state_since: datetime
+    queue_ids: tuple[str, ...]
+    version: int
+    contact: Contact | None
+    today: AgentToday | None
+
+    def time_in_state_s(self, as_of: datetime) -> float:
+        return max(0.0, (as_of - self.state_since).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    subject: str
+    priority: str
+    status: str
+    customer_tier: str
+    created_at: datetime
+    sla_due_at: datetime | None
+    assignee: str | None
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class FloorSnapshot:
+    """One consistent view of the floor as the source saw it at ``as_of``."""
+
+    source: str
+    as_of: datetime
+    site: str
+    queues: tuple[Queue, ...]
+    agents: tuple[Agent, ...]
+    queue_by_id: dict[str, Queue] = field(init=False, repr=False, compare=False)
+    agent_by_id: dict[str, Agent] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "queue_by_id", {q.id: q for q in self.queues})
+        object.__setattr__(self, "agent_by_id", {a.id: a for a in self.agents})
+
+    def staffed_on(self, queue_id: str) -> int:
+        return sum(1 for a in self.agents if a.state in STAFFED_STATES and queue_id in a.queue_ids)
+
+    def available_on(self, queue_id: str) -> int:
+        return sum(
+            1 for a in self.agents if a.state is AgentState.AVAILABLE and queue_id in a.queue_ids
+        )

@@ -1,0 +1,159 @@
+"""The `rest` source: floorview's own Floor API (docs/floor-api.md), spoken by the simulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import httpx
+
+from floorview.model import (
+    Agent,
+    AgentState,
+    AgentToday,
+    Channel,
+    Contact,
+    FloorSnapshot,
+    Queue,
+    QueueToday,
+)
+from floorview.sources import parse as p
+from floorview.sources.base import SourceError
+
+E = TypeVar("E", Channel, AgentState)
+
+
+def _enum(kind: type[E], data: dict[str, Any], key: str, where: str) -> E:
+    value = p.field(data, key, where)
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = "|".join(m.value for m in kind)
+        raise p.SchemaError(f"{where}.{key}", f"{value!r} is not one of {allowed}"[:160]) from None
+
+
+def parse_queue_today(data: Any, where: str) -> QueueToday:
+    d = p.obj(data, where)
+    return QueueToday(
+        offered=p.count(d, "offered", where),
+        answered=p.count(d, "answered", where),
+        answered_within_sl=p.count(d, "answered_within_sl", where),
+        abandoned=p.count(d, "abandoned", where),
+        handled=p.count(d, "handled", where),
+        handle_time_s=p.number(d, "handle_time_s", where),
+        wait_time_s=p.number(d, "wait_time_s", where),
+    )
+
+
+def parse_queue(data: Any, where: str) -> Queue:
+    d = p.obj(data, where)
+    return Queue(
+        id=p.text(d, "id", where),
+        name=p.text(d, "name", where),
+        channel=_enum(Channel, d, "channel", where),
+        sl_threshold_s=p.number(d, "sl_threshold_s", where),
+        sl_target=p.number(d, "sl_target", where),
+        waiting=p.count(d, "waiting", where),
+        oldest_wait_s=p.number(d, "oldest_wait_s", where),
+        today=parse_queue_today(p.field(d, "today", where), f"{where}.today"),
+    )
+
+
+def parse_contact(data: Any, where: str) -> Contact | None:
+    if data is None:
+        return None
+    d = p.obj(data, where)
+    sentiment = d.get("sentiment")
+    return Contact(
+        queue_id=p.text(d, "queue", where),
+        started_at=p.timestamp(d, "started_at", where),
+        sentiment=None if sentiment is None else p.number(d, "sentiment", where, lo=-1.0),
+    )
+
+
+def parse_agent_today(data: Any, where: str) -> AgentToday | None:
+    if data is None:
+        return None
+    d = p.obj(data, where)
+    return AgentToday(
+        on_contact_s=p.number(d, "on_contact_s", where),
+        acw_s=p.number(d, "acw_s", where),
+        available_s=p.number(d, "available_s", where),
+        aux_s=p.number(d, "aux_s", where),
+        contacts=p.count(d, "contacts", where),
+    )
+
+
+def parse_agent(data: Any, where: str) -> Agent:
+    d = p.obj(data, where)
+    queues = p.array(d, "queues", where)
+    queue_ids = tuple(p.text({"q": q}, "q", f"{where}.queues[{i}]") for i, q in enumerate(queues))
+    return Agent(
+        id=p.text(d, "id", where),
+        name=p.text(d, "name", where),
+        team=p.text(d, "team", where),
+        state=_enum(AgentState, d, "state", where),
+        aux_reason=p.opt_text(d, "aux_reason", where),
+        state_since=p.timestamp(d, "state_since", where),
+        queue_ids=queue_ids,
+        version=p.count(d, "version", where),
+        contact=parse_contact(d.get("contact"), f"{where}.contact"),
+        today=parse_agent_today(d.get("today"), f"{where}.today"),
+    )
+
+
+def parse_floor(data: Any, source: str) -> FloorSnapshot:
+    d = p.obj(data, "floor")
+    queues = p.array(d, "queues", "floor")
+    agents = p.array(d, "agents", "floor")
+    return FloorSnapshot(
+        source=source,
+        as_of=p.timestamp(d, "as_of", "floor"),
+        site=p.text(d, "site", "floor"),
+        queues=tuple(parse_queue(q, f"queues[{i}]") for i, q in enumerate(queues)),
+        agents=tuple(parse_agent(a, f"agents[{i}]") for i, a in enumerate(agents)),
+    )
+
+
+class RestSource:
+    """Polls one Floor API endpoint with a shared async HTTP client."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "floorview"},
+        )
+
+    async def _get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
+        try:
+            response = await self._client.get(path, params=params)
+        except httpx.TimeoutException:
+            raise SourceError(f"{self.name}: timed out fetching {path}") from None
+        except httpx.TransportError as exc:
+            raise SourceError(f"{self.name}: cannot reach {self._client.base_url}: {exc}") from None
+        if response.status_code != 200:
+            raise SourceError(f"{self.name}: {path} answered HTTP {response.status_code}")
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise SourceError(f"{self.name}: {path} did not return valid JSON") from None
+
+    async def fetch_floor(self) -> FloorSnapshot:
+        data = await self._get_json("/v1/floor")
+        try:
+            return parse_floor(data, self.name)
+        except p.SchemaError as exc:
+            raise SourceError(f"{self.name}: {exc}") from None
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

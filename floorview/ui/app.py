@@ -1,0 +1,86 @@
+"""The floorview Textual app: renders feeds' snapshots; never does I/O of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from floorview.feed import Feed, Health
+from floorview.model import FloorSnapshot
+from floorview.ui.header import FloorHeader
+from floorview.ui.tables import AgentTable, QueueTable
+
+
+class FloorApp(App[None]):
+    TITLE = "floorview"
+    CSS = """
+    #boards { height: 1fr; }
+    QueueTable { height: auto; max-height: 50%; }
+    AgentTable { height: 1fr; }
+    #problems { height: auto; color: $error; padding: 0 1; display: none; }
+    #problems.shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, feeds: Sequence[Feed], *, tick_s: float = 1.0) -> None:
+        super().__init__()
+        self.feeds = list(feeds)
+        self.tick_s = tick_s
+        self.snapshots_applied = 0
+
+    def compose(self) -> ComposeResult:
+        yield FloorHeader(id="header")
+        with Vertical(id="boards"):
+            yield QueueTable(id="queues")
+            yield AgentTable(id="agents")
+        yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(AgentTable).focus()
+        self._refresh_status()
+        for feed in self.feeds:
+            self.run_worker(self._poll_forever(feed), group=f"poll:{feed.source.name}")
+        # Ages keep counting between polls; this is what makes a stalled source visible.
+        self.set_interval(self.tick_s, self._refresh_status)
+
+    async def _poll_forever(self, feed: Feed) -> None:
+        # One poll in flight per source: the next one is armed only after this one finishes.
+        while True:
+            snapshot = await feed.poll_once()
+            if snapshot is not None:
+                self._apply(snapshot)
+            self._refresh_status()
+            await asyncio.sleep(feed.next_delay_s())
+
+    def _apply(self, snapshot: FloorSnapshot) -> None:
+        colours = self.get_css_variables()
+        with self.batch_update():
+            self.query_one(QueueTable).show(snapshot, colours)
+            self.query_one(AgentTable).show(snapshot, colours)
+        self.snapshots_applied += 1
+
+    def _refresh_status(self) -> None:
+        statuses = [feed.status() for feed in self.feeds]
+        latest = next((f.latest for f in self.feeds if f.latest is not None), None)
+        self.query_one(FloorHeader).show(latest, statuses)
+        problems = self.query_one("#problems", Static)
+        errors = [s for s in statuses if s.health in (Health.DOWN, Health.STALE) and s.last_error]
+        problems.set_class(bool(errors), "shown")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for status in errors:
+            text.append(f"{status.source}: {status.last_error}\n")
+        problems.update(text)
+
+    async def on_unmount(self) -> None:
+        for feed in self.feeds:
+            await feed.source.aclose()

@@ -1,0 +1,46 @@
+"""The one-line status bar: site, source clock, data age and each source's health."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from floorview.feed import FeedStatus, Health
+from floorview.model import FloorSnapshot
+from floorview.ui.format import age, literal
+
+HEALTH_STYLE = {
+    Health.OK: ("OK", "success"),
+    Health.CONNECTING: ("CONNECTING", "warning"),
+    Health.STALE: ("STALE", "warning"),
+    Health.DOWN: ("DOWN", "error"),
+}
+
+
+class FloorHeader(Static):
+    DEFAULT_CSS = """
+    FloorHeader {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def show(self, snapshot: FloorSnapshot | None, statuses: list[FeedStatus]) -> None:
+        colours = self.app.get_css_variables()
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("floorview", style="bold")
+        if snapshot is not None:
+            line.append(" · ")
+            line.append_text(literal(snapshot.site, "bold"))
+            line.append(f" · {snapshot.as_of:%H:%M:%S}Z")
+        for status in statuses:
+            word, colour = HEALTH_STYLE[status.health]
+            line.append(" · ")
+            line.append_text(literal(status.source))
+            line.append(" ")
+            line.append(word, style=f"bold {colours.get(colour, '')}")
+            if status.age_s is not None:
+                line.append(f" {age(status.age_s)} ago")
+        self.update(line)

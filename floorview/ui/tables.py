@@ -1,0 +1,152 @@
+"""The queue board and the agent board: DataTables updated in place by row key.
+
+Rows are keyed by ``source/id`` and only changed cells are rewritten, so a refresh costs
+little on an SSH link and the cursor stays on the same agent however the floor changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from floorview.model import Agent, AgentState, FloorSnapshot, Queue
+from floorview.ui.format import MISSING, STATE_LABELS, duration, literal, percent, right
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int
+
+
+def _same(old: object, new: Text) -> bool:
+    # Text.__eq__ ignores the base style, and a colour change alone must still repaint.
+    return isinstance(old, Text) and old == new and old.style == new.style
+
+
+class LiveTable(DataTable[Text]):
+    """A DataTable with fixed columns that applies rows as a diff."""
+
+    COLUMNS: Sequence[Column] = ()
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for col in self.COLUMNS:
+            self.add_column(col.label, key=col.key, width=col.width)
+
+    def apply_rows(self, prefix: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> None:
+        """Make the rows whose key starts with ``prefix`` exactly ``rows``, touching only diffs."""
+        wanted = dict(rows)
+        existing = {k.value for k in self.rows if k.value and k.value.startswith(prefix)}
+        for gone in existing - wanted.keys():
+            self.remove_row(gone)
+        keys = [c.key for c in self.COLUMNS]
+        for row_key, cells in wanted.items():
+            try:
+                current = self.get_row(row_key)
+            except RowDoesNotExist:
+                self.add_row(*cells, key=row_key)
+                continue
+            for key, old, new in zip(keys, current, cells, strict=True):
+                if not _same(old, new):
+                    self.update_cell(row_key, key, new)
+
+    @property
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+
+class QueueTable(LiveTable):
+    COLUMNS = (
+        Column("name", "Queue", 16),
+        Column("waiting", "Wait", 4),
+        Column("oldest", "Oldest", 6),
+        Column("sl", "SL today", 8),
+        Column("abandon", "Aband", 5),
+        Column("staffed", "Staff", 5),
+        Column("available", "Avail", 5),
+        Column("channel", "Ch", 5),
+    )
+
+    def show(self, snapshot: FloorSnapshot, colours: dict[str, str]) -> None:
+        prefix = f"{snapshot.source}/"
+        self.apply_rows(
+            prefix,
+            ((prefix + q.id, self._cells(q, snapshot, colours)) for q in snapshot.queues),
+        )
+
+    @staticmethod
+    def _cells(q: Queue, snapshot: FloorSnapshot, colours: dict[str, str]) -> tuple[Text, ...]:
+        sl = q.today.service_level
+        if sl is None:
+            sl_text = right(MISSING)
+        else:
+            ok = sl >= q.sl_target
+            # A word-free mark beside the number so a breach is visible without colour.
+            mark = " " if ok else "▼"
+            style = colours.get("success" if ok else "error", "")
+            sl_text = right(f"{mark}{percent(sl)}", style)
+        abandon = q.today.abandon_rate
+        abandon_style = colours.get("warning", "") if abandon is not None and abandon > 0.05 else ""
+        return (
+            literal(q.name, "bold"),
+            right(str(q.waiting), "bold" if q.waiting else ""),
+            right(duration(q.oldest_wait_s) if q.waiting else MISSING),
+            sl_text,
+            right(percent(abandon), abandon_style),
+            right(str(snapshot.staffed_on(q.id))),
+            right(str(snapshot.available_on(q.id))),
+            literal(q.channel.value),
+        )
+
+
+class AgentTable(LiveTable):
+    COLUMNS = (
+        Column("name", "Agent", 18),
+        Column("state", "State", 14),
+        Column("time", "Time", 7),
+        Column("queues", "Queues", 28),
+    )
+
+    def show(self, snapshot: FloorSnapshot, colours: dict[str, str]) -> None:
+        prefix = f"{snapshot.source}/"
+        names = {q.id: q.name for q in snapshot.queues}
+        self.apply_rows(
+            prefix,
+            (
+                (prefix + a.id, self._cells(a, snapshot, names, colours))
+                for a in snapshot.agents
+            ),
+        )
+
+    @staticmethod
+    def _cells(
+        a: Agent, snapshot: FloorSnapshot, names: dict[str, str], colours: dict[str, str]
+    ) -> tuple[Text, ...]:
+        glyph, word = STATE_LABELS[a.state]
+        if a.state is AgentState.AUX and a.aux_reason:
+            word = a.aux_reason.capitalize()
+        style = {
+            AgentState.AVAILABLE: colours.get("success", ""),
+            AgentState.ON_CONTACT: colours.get("primary", ""),
+            AgentState.ACW: colours.get("secondary", ""),
+            AgentState.AUX: colours.get("warning", ""),
+            AgentState.OFFLINE: "dim",
+        }[a.state]
+        state = Text(f"{glyph} ", style=style)
+        state.append_text(literal(word, style))
+        queues = ", ".join(names.get(q, q) for q in a.queue_ids)
+        return (
+            literal(a.name),
+            state,
+            right(duration(a.time_in_state_s(snapshot.as_of))),
+            literal(queues, "dim"),
+        )

@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+
+from floorview.cli import main
+from floorview.config import ConfigError, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+[display]
+title = "Floor 3"
+
+[[sources]]
+name = "acd"
+kind = "rest"
+url = "http://127.0.0.1:9000"
+
+[[sources]]
+name = "backup"
+kind = "rest"
+url = "https://acd.example.com/"
+poll_interval_s = 5
+timeout_s = 2.5
+"""
+
+
+def test_example_config_is_valid() -> None:
+    config = load_config(ROOT / "config.example.toml")
+    assert [s.name for s in config.sources] == ["sim"]
+    assert config.sources[0].url == "http://127.0.0.1:8765"
+    assert config.sources[0].poll_interval_s == 2.0
+
+
+def test_defaults_and_int_to_float() -> None:
+    config = parse_config(GOOD, Path("floor.toml"))
+    assert config.display.title == "Floor 3"
+    assert config.sources[0].poll_interval_s == 2.0
+    assert config.sources[1].poll_interval_s == 5.0
+    assert isinstance(config.sources[1].poll_interval_s, float)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # Each error names the file, the line, and the dotted key.
+        (("timeout_s = 2.5", "timeout_s = 500"), "floor.toml:14: sources[1].timeout_s: must be"),
+        (("timeout_s = 2.5", 'timeout_s = "fast"'), "floor.toml:14: sources[1].timeout_s: must be a number"),
+        (("timeout_s = 2.5", "timeout_s = true"), "floor.toml:14: sources[1].timeout_s: must be a number"),
+        (("poll_interval_s = 5", "poll_intervall_s = 5"), "floor.toml:13: sources[1].poll_intervall_s: unknown key"),
+        (('kind = "rest"\nurl = "http://127.0.0.1:9000"', 'kind = "genesys"\nurl = "http://127.0.0.1:9000"'), "floor.toml:6: sources[0].kind: must be one of rest"),
+        (('url = "https://acd.example.com/"', 'url = "ftp://x"'), "floor.toml:12: sources[1].url: must be an http(s) URL"),
+        (('title = "Floor 3"', 'titel = "Floor 3"'), "floor.toml:2: display.titel: unknown key"),
+        (('name = "backup"', 'name = "acd"'), "floor.toml:10: sources[1].name: duplicate source name"),
+        (('name = "backup"\n', ""), "floor.toml:9: sources[1]: missing required key 'name'"),
+    ],
+)
+def test_errors_name_file_line_and_key(edit: tuple[str, str], expected: str) -> None:
+    old, new = edit
+    assert old in GOOD
+    with pytest.raises(ConfigError) as info:
+        parse_config(GOOD.replace(old, new, 1), Path("floor.toml"))
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_unknown_top_level_table() -> None:
+    with pytest.raises(ConfigError, match=r"x.toml:1: alerts: unknown key"):
+        parse_config("[alerts]\nx = 1\n" + GOOD.split("[display]")[0], Path("x.toml"))
+
+
+def test_no_sources() -> None:
+    with pytest.raises(ConfigError, match="at least one"):
+        parse_config('[display]\ntitle = "x"\n', Path("x.toml"))
+
+
+def test_toml_syntax_error_has_line() -> None:
+    with pytest.raises(ConfigError, match=r"x.toml: not valid TOML: .*line 2"):
+        parse_config('[display]\ntitle = \n', Path("x.toml"))
+
+
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(ROOT / "config.example.toml")]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GOOD.replace("timeout_s = 2.5", "timeout_s = -1"))
+    assert main(["check-config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:14: sources[1].timeout_s: must be between" in err
+    assert "Traceback" not in err
+    assert main(["check-config", str(tmp_path / "missing.toml")]) == 2
+    assert "cannot read config" in capsys.readouterr().err
