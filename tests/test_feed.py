@@ -1,0 +1,72 @@
+import json
+import random
+from pathlib import Path
+
+from floorview.feed import MAX_BACKOFF_S, Feed, Health
+from floorview.model import FloorSnapshot
+from floorview.sources.base import SourceError
+from floorview.sources.rest import parse_floor
+
+FLOOR = parse_floor(json.loads((Path(__file__).parent / "data" / "floor_v1.json").read_text()), "acd")
+
+
+class ScriptedSource:
+    """Answers each fetch with the next scripted outcome: a snapshot or an error."""
+
+    name = "acd"
+
+    def __init__(self, outcomes: list[FloorSnapshot | str]) -> None:
+        self.outcomes = list(outcomes)
+
+    async def fetch_floor(self) -> FloorSnapshot:
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, str):
+            raise SourceError(outcome)
+        return outcome
+
+    async def aclose(self) -> None:
+        pass
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_health_moves_through_ok_stale_down_and_keeps_last_good_data() -> None:
+    clock = Clock()
+    feed = Feed(ScriptedSource([FLOOR, "acd: timed out", FLOOR]), 2.0, clock=clock)
+    assert feed.status().health is Health.CONNECTING
+
+    assert await feed.poll_once() is FLOOR
+    assert feed.status().health is Health.OK and feed.status().age_s == 0
+
+    clock.now += 4.5  # past 2x the poll interval with no new data
+    assert feed.status().health is Health.STALE
+
+    assert await feed.poll_once() is None
+    status = feed.status()
+    assert status.health is Health.DOWN
+    assert status.last_error == "acd: timed out"
+    assert status.age_s == 4.5
+    assert feed.latest is FLOOR  # the screen keeps the last good floor
+
+    clock.now += 1
+    await feed.poll_once()
+    assert feed.status().health is Health.OK and feed.status().last_error is None
+
+
+async def test_backoff_grows_with_failures_and_resets() -> None:
+    feed = Feed(ScriptedSource(["x"] * 12 + [FLOOR]), 1.0, rng=random.Random(7))
+    assert feed.next_delay_s() == 1.0
+    delays = []
+    for _ in range(12):
+        await feed.poll_once()
+        delays.append(feed.next_delay_s())
+    assert all(1.0 <= d <= MAX_BACKOFF_S for d in delays)
+    assert max(delays[6:]) > 8  # jittered, but the ceiling has grown well past the interval
+    await feed.poll_once()
+    assert feed.next_delay_s() == 1.0
