@@ -135,7 +135,8 @@ class _Reader:
         key = re.compile(rf"^\s*\"?{re.escape(last)}\"?\s*=")
         if not table:
             # A top-level name may be a table header as well as a plain key.
-            key = re.compile(rf"^\s*(\[\[?\s*{re.escape(last)}\s*[\].]|\"?{re.escape(last)}\"?\s*=)")
+            name = re.escape(last)
+            key = re.compile(rf"^\s*(\[\[?\s*{name}\s*[\].]|\"?{name}\"?\s*=)")
         for i in range(start + (1 if table else 0), len(self.lines)):
             if key.match(self.lines[i]):
                 return i + 1

@@ -1,39 +1,10 @@
-import json
 import random
-from pathlib import Path
+
+from fakes import Clock, ScriptedSource, recorded_floor
 
 from floorview.feed import MAX_BACKOFF_S, Feed, Health
-from floorview.model import FloorSnapshot
-from floorview.sources.base import SourceError
-from floorview.sources.rest import parse_floor
 
-FLOOR = parse_floor(json.loads((Path(__file__).parent / "data" / "floor_v1.json").read_text()), "acd")
-
-
-class ScriptedSource:
-    """Answers each fetch with the next scripted outcome: a snapshot or an error."""
-
-    name = "acd"
-
-    def __init__(self, outcomes: list[FloorSnapshot | str]) -> None:
-        self.outcomes = list(outcomes)
-
-    async def fetch_floor(self) -> FloorSnapshot:
-        outcome = self.outcomes.pop(0)
-        if isinstance(outcome, str):
-            raise SourceError(outcome)
-        return outcome
-
-    async def aclose(self) -> None:
-        pass
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+FLOOR = recorded_floor()
 
 
 async def test_health_moves_through_ok_stale_down_and_keeps_last_good_data() -> None:

@@ -118,6 +118,6 @@ async def test_connection_refused_is_a_source_error() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     source = await _source(handler)
-    with pytest.raises(SourceError, match="acd: cannot reach http://acd.test"):
+    with pytest.raises(SourceError, match=r"acd: cannot reach http://acd\.test"):
         await source.fetch_floor()
     await source.aclose()

@@ -43,6 +43,8 @@ class LiveTable(DataTable[Text]):
     def apply_rows(self, prefix: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> None:
         """Make the rows whose key starts with ``prefix`` exactly ``rows``, touching only diffs."""
         wanted = dict(rows)
+        # Removing a row above the cursor shifts indices; keep the cursor on its entity.
+        followed = self.cursor_key
         existing = {k.value for k in self.rows if k.value and k.value.startswith(prefix)}
         for gone in existing - wanted.keys():
             self.remove_row(gone)
@@ -56,6 +58,10 @@ class LiveTable(DataTable[Text]):
             for key, old, new in zip(keys, current, cells, strict=True):
                 if not _same(old, new):
                     self.update_cell(row_key, key, new)
+        if followed is not None and followed in self.rows:
+            row = self.get_row_index(followed)
+            if row != self.cursor_coordinate.row:
+                self.move_cursor(row=row, animate=False)
 
     @property
     def cursor_key(self) -> str | None:

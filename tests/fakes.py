@@ -1,0 +1,47 @@
+"""Small stand-ins for the unit tests of logic that sits above a real source."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from floorview.model import FloorSnapshot
+from floorview.sources.base import SourceError
+from floorview.sources.rest import parse_floor
+
+DATA = Path(__file__).parent / "data"
+
+
+def recorded_floor(source: str = "acd") -> FloorSnapshot:
+    return parse_floor(json.loads((DATA / "floor_v1.json").read_text()), source)
+
+
+class ScriptedSource:
+    """Answers each fetch with the next scripted outcome (a snapshot or an error message);
+    once the script runs out it waits, like a source whose next poll has not come back."""
+
+    def __init__(self, outcomes: list[FloorSnapshot | str], name: str = "acd") -> None:
+        self.name = name
+        self.outcomes = list(outcomes)
+        self.fetches = 0
+
+    async def fetch_floor(self) -> FloorSnapshot:
+        while not self.outcomes:
+            await asyncio.sleep(3600)
+        self.fetches += 1
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, str):
+            raise SourceError(outcome)
+        return outcome
+
+    async def aclose(self) -> None:
+        pass
+
+
+class Clock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

@@ -1,0 +1,79 @@
+import dataclasses
+
+from fakes import Clock, ScriptedSource, recorded_floor
+
+from floorview.feed import Feed
+from floorview.model import AgentState
+from floorview.ui.app import FloorApp
+from floorview.ui.header import FloorHeader
+from floorview.ui.tables import AgentTable, QueueTable
+
+FLOOR = recorded_floor()
+
+
+async def _until(pilot, predicate) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        if predicate():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition never became true")
+
+
+async def test_markup_like_names_show_literally_and_rows_are_keyed() -> None:
+    app = FloorApp([Feed(ScriptedSource([FLOOR]), 1.0)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: app.snapshots_applied == 1)
+        agents = app.query_one(AgentTable)
+        assert agents.get_row("acd/a-002")[0].plain == "[bold]Amaka[/bold] Obi"
+        assert agents.get_row("acd/a-001")[0].plain == "王芳"
+        assert "■ Break" in agents.get_row("acd/a-002")[1].plain
+        queues = app.query_one(QueueTable)
+        row = [c.plain for c in queues.get_row("acd/q-billing")]
+        assert row[:6] == ["Billing", "3", "0:42", "▼77%", "6%", "1"]
+        assert [c.plain for c in queues.get_row("acd/q-chat")][3] == "—"
+
+
+async def test_cursor_follows_the_agent_not_the_row_number() -> None:
+    newcomer = dataclasses.replace(FLOOR.agents[0], id="a-000", name="Zofia Nowak")
+    later = dataclasses.replace(
+        FLOOR,
+        agents=(
+            dataclasses.replace(FLOOR.agents[1], state=AgentState.AVAILABLE, aux_reason=None),
+            newcomer,
+        ),
+    )
+    source = ScriptedSource([FLOOR])
+    app = FloorApp([Feed(source, 0.05)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: app.snapshots_applied == 1)
+        agents = app.query_one(AgentTable)
+        agents.move_cursor(row=1)
+        assert agents.cursor_key == "acd/a-002"
+        source.outcomes.append(later)  # a-001 leaves (row above the cursor), a-000 arrives
+        await _until(pilot, lambda: app.snapshots_applied == 2)
+        assert agents.row_count == 2
+        assert agents.cursor_key == "acd/a-002"
+        assert agents.get_row("acd/a-002")[1].plain == "● Available"
+
+
+async def test_a_failing_source_keeps_the_last_floor_and_says_so() -> None:
+    clock = Clock()
+    source = ScriptedSource([FLOOR])
+    app = FloorApp([Feed(source, 1.0, clock=clock)], tick_s=0.02)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: app.snapshots_applied == 1)
+        header = app.query_one(FloorHeader)
+        assert "acd OK 0s ago" in str(header.render())
+        clock.now += 5
+        source.outcomes.append("acd: timed out fetching /v1/floor")
+        await _until(pilot, lambda: "DOWN" in str(header.render()))
+        assert "acd DOWN 5s ago" in str(header.render())
+        assert "timed out" in str(app.query_one("#problems").render())
+        assert app.query_one(AgentTable).row_count == 2  # nothing blanked
+
+
+async def test_q_quits() -> None:
+    app = FloorApp([Feed(ScriptedSource([FLOOR]), 1.0)])
+    async with app.run_test() as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0
