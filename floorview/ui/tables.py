@@ -118,8 +118,8 @@ class AgentTable(LiveTable):
     COLUMNS = (
         Column("name", "Agent", 18),
         Column("state", "State", 14),
-        Column("time", "Time", 7),
-        Column("queues", "Queues", 28),
+        Column("time", "Time", 8),
+        Column("queues", "Queues", 27),
     )
 
     def show(self, snapshot: FloorSnapshot, colours: dict[str, str]) -> None:
