@@ -19,18 +19,20 @@ def recorded_floor(source: str = "acd") -> FloorSnapshot:
 
 class ScriptedSource:
     """Answers each fetch with the next scripted outcome (a snapshot or an error message);
-    once the script runs out it waits, like a source whose next poll has not come back."""
+    once the script runs out it waits, like a source whose next poll has not come back,
+    until ``send`` supplies another."""
 
     def __init__(self, outcomes: list[FloorSnapshot | str], name: str = "acd") -> None:
         self.name = name
-        self.outcomes = list(outcomes)
-        self.fetches = 0
+        self._outcomes: asyncio.Queue[FloorSnapshot | str] = asyncio.Queue()
+        for outcome in outcomes:
+            self.send(outcome)
+
+    def send(self, outcome: FloorSnapshot | str) -> None:
+        self._outcomes.put_nowait(outcome)
 
     async def fetch_floor(self) -> FloorSnapshot:
-        while not self.outcomes:
-            await asyncio.sleep(3600)
-        self.fetches += 1
-        outcome = self.outcomes.pop(0)
+        outcome = await self._outcomes.get()
         if isinstance(outcome, str):
             raise SourceError(outcome)
         return outcome

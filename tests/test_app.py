@@ -12,7 +12,7 @@ FLOOR = recorded_floor()
 
 
 async def _until(pilot, predicate) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
+    for _ in range(1000):
         if predicate():
             return
         await pilot.pause(0.01)
@@ -49,7 +49,7 @@ async def test_cursor_follows_the_agent_not_the_row_number() -> None:
         agents = app.query_one(AgentTable)
         agents.move_cursor(row=1)
         assert agents.cursor_key == "acd/a-002"
-        source.outcomes.append(later)  # a-001 leaves (row above the cursor), a-000 arrives
+        source.send(later)  # a-001 leaves (row above the cursor), a-000 arrives
         await _until(pilot, lambda: app.snapshots_applied == 2)
         assert agents.row_count == 2
         assert agents.cursor_key == "acd/a-002"
@@ -65,7 +65,7 @@ async def test_a_failing_source_keeps_the_last_floor_and_says_so() -> None:
         header = app.query_one(FloorHeader)
         assert "acd OK 0s ago" in str(header.render())
         clock.now += 5
-        source.outcomes.append("acd: timed out fetching /v1/floor")
+        source.send("acd: timed out fetching /v1/floor")
         await _until(pilot, lambda: "DOWN" in str(header.render()))
         assert "acd DOWN 5s ago" in str(header.render())
         assert "timed out" in str(app.query_one("#problems").render())

@@ -36,17 +36,23 @@ class FloorApp(App[None]):
         self.feeds = list(feeds)
         self.tick_s = tick_s
         self.snapshots_applied = 0
+        # Held directly: timers and the poll workers may still fire while the app shuts
+        # down, when a DOM query would no longer find them.
+        self.header = FloorHeader(id="header")
+        self.queue_table = QueueTable(id="queues")
+        self.agent_table = AgentTable(id="agents")
+        self.problems = Static(id="problems")
 
     def compose(self) -> ComposeResult:
-        yield FloorHeader(id="header")
+        yield self.header
         with Vertical(id="boards"):
-            yield QueueTable(id="queues")
-            yield AgentTable(id="agents")
-        yield Static(id="problems")
+            yield self.queue_table
+            yield self.agent_table
+        yield self.problems
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(AgentTable).focus()
+        self.agent_table.focus()
         self._refresh_status()
         for feed in self.feeds:
             self.run_worker(self._poll_forever(feed), group=f"poll:{feed.source.name}")
@@ -65,15 +71,15 @@ class FloorApp(App[None]):
     def _apply(self, snapshot: FloorSnapshot) -> None:
         colours = self.get_css_variables()
         with self.batch_update():
-            self.query_one(QueueTable).show(snapshot, colours)
-            self.query_one(AgentTable).show(snapshot, colours)
+            self.queue_table.show(snapshot, colours)
+            self.agent_table.show(snapshot, colours)
         self.snapshots_applied += 1
 
     def _refresh_status(self) -> None:
         statuses = [feed.status() for feed in self.feeds]
         latest = next((f.latest for f in self.feeds if f.latest is not None), None)
-        self.query_one(FloorHeader).show(latest, statuses)
-        problems = self.query_one("#problems", Static)
+        self.header.show(latest, statuses)
+        problems = self.problems
         errors = [s for s in statuses if s.health in (Health.DOWN, Health.STALE) and s.last_error]
         problems.set_class(bool(errors), "shown")
         text = Text(no_wrap=True, overflow="ellipsis")

@@ -33,12 +33,29 @@ class LiveTable(DataTable[Text]):
     """A DataTable with fixed columns that applies rows as a diff."""
 
     COLUMNS: Sequence[Column] = ()
+    #: The column that takes up the width left over by the fixed ones, if any.
+    FLEX: str | None = None
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
         for col in self.COLUMNS:
             self.add_column(col.label, key=col.key, width=col.width)
+
+    def on_resize(self) -> None:
+        if self.FLEX is None:
+            return
+        fixed = sum(c.width for c in self.COLUMNS if c.key != self.FLEX)
+        padding = 2 * self.cell_padding * len(self.COLUMNS)
+        spec = next(c for c in self.COLUMNS if c.key == self.FLEX)
+        # One cell spare for the vertical scrollbar.
+        width = max(spec.width, self.size.width - fixed - padding - 2)
+        column = self.columns[self.FLEX]
+        if column.width != width:
+            column.width = width
+            # A column width change only; the table recomputes its virtual size on idle.
+            self._require_update_dimensions = True
+            self.refresh()
 
     def apply_rows(self, prefix: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> None:
         """Make the rows whose key starts with ``prefix`` exactly ``rows``, touching only diffs."""
@@ -121,6 +138,7 @@ class AgentTable(LiveTable):
         Column("time", "Time", 8),
         Column("queues", "Queues", 27),
     )
+    FLEX = "queues"
 
     def show(self, snapshot: FloorSnapshot, colours: dict[str, str]) -> None:
         prefix = f"{snapshot.source}/"
