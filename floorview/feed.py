@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from floorview.model import FloorSnapshot
-from floorview.sources.base import Source, SourceError
+from floorview.sources.base import DayPlan, Source, SourceError
 
 #: Longest pause between retries of a failing source.
 MAX_BACKOFF_S = 60.0
+#: The forecast and interval actuals change every 15 minutes; no need to fetch them often.
+PLAN_INTERVAL_S = 60.0
 
 
 class Health(StrEnum):
@@ -43,10 +45,15 @@ class Feed:
         *,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        plan_interval_s: float = PLAN_INTERVAL_S,
     ) -> None:
         self.source = source
         self.poll_interval_s = poll_interval_s
+        self.plan_interval_s = plan_interval_s
         self.latest: FloorSnapshot | None = None
+        self.plan: DayPlan | None = None
+        self.plan_error: str | None = None
+        self._plan_fetched_at: float | None = None
         self._clock = clock
         self._rng = rng or random.Random()
         self._received_at: float | None = None
@@ -65,7 +72,25 @@ class Feed:
         self._received_at = self._clock()
         self._failures = 0
         self._last_error = None
+        if self._plan_due(snapshot):
+            await self._fetch_plan(snapshot)
         return snapshot
+
+    def _plan_due(self, snapshot: FloorSnapshot) -> bool:
+        if self._plan_fetched_at is None:
+            return True
+        if self.plan is not None and self.plan.day != snapshot.as_of.date():
+            return True  # a new day: yesterday's plan says nothing about today
+        return self._clock() - self._plan_fetched_at >= self.plan_interval_s
+
+    async def _fetch_plan(self, snapshot: FloorSnapshot) -> None:
+        # A missing plan degrades the board (no re-forecast column), never the floor itself.
+        self._plan_fetched_at = self._clock()
+        try:
+            self.plan = await self.source.fetch_plan(snapshot.as_of.date())
+            self.plan_error = None
+        except SourceError as exc:
+            self.plan_error = str(exc)
 
     def next_delay_s(self) -> float:
         """The poll interval while healthy; exponential backoff with full jitter when failing."""

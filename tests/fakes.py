@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from pathlib import Path
 
 from floorview.model import FloorSnapshot
-from floorview.sources.base import SourceError
+from floorview.sources.base import DayPlan, SourceError
 from floorview.sources.rest import parse_floor
 
 DATA = Path(__file__).parent / "data"
@@ -36,6 +37,9 @@ class ScriptedSource:
         if isinstance(outcome, str):
             raise SourceError(outcome)
         return outcome
+
+    async def fetch_plan(self, day: date) -> DayPlan | None:
+        return None
 
     async def aclose(self) -> None:
         pass

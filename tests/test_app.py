@@ -29,7 +29,7 @@ async def test_markup_like_names_show_literally_and_rows_are_keyed() -> None:
         assert "■ Break" in agents.get_row("acd/a-002")[1].plain
         queues = app.query_one(QueueTable)
         row = [c.plain for c in queues.get_row("acd/q-billing")]
-        assert row[:6] == ["Billing", "3", "0:42", "▼77%", "6%", "1"]
+        assert row == ["Billing", "3", "0:42", "▼77%", "6%", "1", "0", "—", "—"]
         assert [c.plain for c in queues.get_row("acd/q-chat")][3] == "—"
 
 

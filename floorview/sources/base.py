@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Protocol
+
+import pandas as pd
 
 from floorview.model import FloorSnapshot
 
@@ -11,11 +15,25 @@ class SourceError(Exception):
     """A source could not give a usable floor; the message is shown to the user as is."""
 
 
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """A day's forecast and the actuals so far, as interval frames (sources/intervals.py)."""
+
+    day: date
+    as_of: datetime
+    forecast: pd.DataFrame
+    actuals: pd.DataFrame
+
+
 class Source(Protocol):
     name: str
 
     async def fetch_floor(self) -> FloorSnapshot:
         """One consistent floor, or raise SourceError."""
+        ...
+
+    async def fetch_plan(self, day: date) -> DayPlan | None:
+        """The day's forecast and interval actuals; None if the source has no plan."""
         ...
 
     async def aclose(self) -> None: ...

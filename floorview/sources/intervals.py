@@ -17,7 +17,7 @@ ACTUAL_FIELDS = (
     "offered", "answered", "answered_within_sl", "abandoned", "handled",
     "handle_time_s", "wait_time_s",
 )
-ACTUAL_OPTIONAL = ("staffed_avg",)
+ACTUAL_OPTIONAL = ("staffed_avg", "agents_effective")
 
 
 def _frame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -18,7 +19,8 @@ from floorview.model import (
     QueueToday,
 )
 from floorview.sources import parse as p
-from floorview.sources.base import SourceError
+from floorview.sources.base import DayPlan, SourceError
+from floorview.sources.intervals import parse_actuals, parse_forecast
 
 E = TypeVar("E", Channel, AgentState)
 
@@ -152,6 +154,16 @@ class RestSource:
         data = await self._get_json("/v1/floor")
         try:
             return parse_floor(data, self.name)
+        except p.SchemaError as exc:
+            raise SourceError(f"{self.name}: {exc}") from None
+
+    async def fetch_plan(self, day: date) -> DayPlan | None:
+        params = {"date": day.isoformat()}
+        forecast = await self._get_json("/v1/forecast", params)
+        actuals = await self._get_json("/v1/intervals", params)
+        try:
+            as_of = p.timestamp(p.obj(actuals, "intervals"), "as_of", "intervals")
+            return DayPlan(day, as_of, parse_forecast(forecast), parse_actuals(actuals))
         except p.SchemaError as exc:
             raise SourceError(f"{self.name}: {exc}") from None
 

@@ -12,8 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from floorview.analytics.outlook import current_outlook
 from floorview.feed import Feed, Health
 from floorview.model import FloorSnapshot
+from floorview.sources.base import DayPlan
 from floorview.ui.header import FloorHeader
 from floorview.ui.tables import AgentTable, QueueTable
 
@@ -64,14 +66,15 @@ class FloorApp(App[None]):
         while True:
             snapshot = await feed.poll_once()
             if snapshot is not None:
-                self._apply(snapshot)
+                self._apply(snapshot, feed.plan)
             self._refresh_status()
             await asyncio.sleep(feed.next_delay_s())
 
-    def _apply(self, snapshot: FloorSnapshot) -> None:
+    def _apply(self, snapshot: FloorSnapshot, plan: DayPlan | None) -> None:
         colours = self.get_css_variables()
+        outlook = current_outlook(snapshot, plan) if plan is not None else {}
         with self.batch_update():
-            self.queue_table.show(snapshot, colours)
+            self.queue_table.show(snapshot, outlook, colours)
             self.agent_table.show(snapshot, colours)
         self.snapshots_applied += 1
 

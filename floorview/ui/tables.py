@@ -6,13 +6,14 @@ little on an SSH link and the cursor stays on the same agent however the floor c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from floorview.analytics.outlook import QueueOutlook
 from floorview.model import Agent, AgentState, FloorSnapshot, Queue
 from floorview.ui.format import MISSING, STATE_LABELS, duration, literal, percent, right
 
@@ -89,25 +90,36 @@ class LiveTable(DataTable[Text]):
 
 class QueueTable(LiveTable):
     COLUMNS = (
-        Column("name", "Queue", 16),
+        Column("name", "Queue", 14),
         Column("waiting", "Wait", 4),
         Column("oldest", "Oldest", 6),
         Column("sl", "SL today", 8),
         Column("abandon", "Aband", 5),
         Column("staffed", "Staff", 5),
         Column("available", "Avail", 5),
-        Column("channel", "Ch", 5),
+        Column("scheduled", "Sched", 5),
+        Column("required", "Need", 5),
     )
 
-    def show(self, snapshot: FloorSnapshot, colours: dict[str, str]) -> None:
+    def show(
+        self,
+        snapshot: FloorSnapshot,
+        outlook: Mapping[str, QueueOutlook],
+        colours: dict[str, str],
+    ) -> None:
         prefix = f"{snapshot.source}/"
         self.apply_rows(
             prefix,
-            ((prefix + q.id, self._cells(q, snapshot, colours)) for q in snapshot.queues),
+            (
+                (prefix + q.id, self._cells(q, snapshot, outlook.get(q.id), colours))
+                for q in snapshot.queues
+            ),
         )
 
     @staticmethod
-    def _cells(q: Queue, snapshot: FloorSnapshot, colours: dict[str, str]) -> tuple[Text, ...]:
+    def _cells(
+        q: Queue, snapshot: FloorSnapshot, outlook: QueueOutlook | None, colours: dict[str, str]
+    ) -> tuple[Text, ...]:
         sl = q.today.service_level
         if sl is None:
             sl_text = right(MISSING)
@@ -127,8 +139,20 @@ class QueueTable(LiveTable):
             right(percent(abandon), abandon_style),
             right(str(snapshot.staffed_on(q.id))),
             right(str(snapshot.available_on(q.id))),
-            literal(q.channel.value),
+            right(MISSING if outlook is None else f"{outlook.scheduled:.0f}"),
+            _required(outlook, colours),
         )
+
+
+def _required(outlook: QueueOutlook | None, colours: dict[str, str]) -> Text:
+    if outlook is None:
+        return right(MISSING)
+    short = outlook.gap > 0
+    # ▲ says "short of agents now" without relying on colour.
+    return right(
+        f"{'▲' if short else ' '}{outlook.required}",
+        colours.get("error", "") if short else "",
+    )
 
 
 class AgentTable(LiveTable):
