@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -12,7 +13,30 @@ from floorview import __version__
 from floorview.config import Config, ConfigError, DisplayConfig, SourceConfig, load_config
 
 if TYPE_CHECKING:
+    from floorview.analytics.outlook import OutlookSettings
     from floorview.ui.app import FloorApp
+
+
+def outlook_settings(config: Config) -> OutlookSettings:
+    """The re-forecast settings from the config; a bad forecast CSV is a ConfigError."""
+    from floorview.analytics.outlook import OutlookSettings
+    from floorview.analytics.reforecast import ReforecastParams
+    from floorview.sources.intervals import ForecastFileError, load_forecast_csv
+
+    r = config.reforecast
+    forecast = None
+    if r.forecast_csv is not None:
+        try:
+            forecast = load_forecast_csv(r.forecast_csv)
+        except ForecastFileError as exc:
+            raise ConfigError(f"reforecast.forecast_csv: {exc}") from None
+    return OutlookSettings(
+        params=ReforecastParams(volume_k=r.volume_k, decay=r.decay, aht_k=r.aht_k),
+        patience_s=r.patience_s,
+        volume_override=dict(r.volume_override),
+        exclude=[(q, dt.time.fromisoformat(hhmm)) for q, hhmm in r.exclude],
+        forecast=forecast,
+    )
 
 
 def build_app(config: Config) -> FloorApp:
@@ -25,22 +49,23 @@ def build_app(config: Config) -> FloorApp:
         Feed(RestSource(s.name, s.url, timeout_s=s.timeout_s), s.poll_interval_s)
         for s in config.sources
     ]
-    return FloorApp(feeds)
+    return FloorApp(feeds, outlook=outlook_settings(config))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
+        app = build_app(load_config(args.config))
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2
-    build_app(config).run()
+    app.run()
     return 0
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.file)
+        outlook_settings(config)  # a forecast CSV named in the config must load too
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2

@@ -36,9 +36,25 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ReforecastConfig:
+    volume_k: float = 30.0
+    decay: float = 0.05
+    aht_k: float = 30.0
+    #: Mean caller patience for Erlang A; None estimates it from the floor.
+    patience_s: float | None = None
+    #: A forecast and schedule CSV to use instead of the source's /v1/forecast.
+    forecast_csv: Path | None = None
+    #: Queue id -> volume ratio set by hand (a known event the actuals cannot show yet).
+    volume_override: tuple[tuple[str, float], ...] = ()
+    #: (queue id, "HH:MM") intervals left out of the ratios (a known outage spike).
+    exclude: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     sources: tuple[SourceConfig, ...]
     display: DisplayConfig = DisplayConfig()
+    reforecast: ReforecastConfig = ReforecastConfig()
     path: Path | None = None
 
 
@@ -90,11 +106,40 @@ DISPLAY_FIELDS: dict[str, Field] = {
     "title": Field(str, check=non_empty),
 }
 
-TOP_LEVEL = ("display", "sources")
+def ratio_map(value: Any) -> str | None:
+    for key, ratio in value.items():
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 10:
+            return f"{key}: must be a ratio between 0 and 10, got {ratio!r}"
+    return None
+
+
+def exclusions(value: Any) -> str | None:
+    for item in value:
+        if not isinstance(item, str) or not re.fullmatch(r"\S+ ([01]\d|2[0-3]):[0-5]\d", item):
+            return f'each entry must look like "QUEUE_ID HH:MM", got {item!r}'
+        if int(item[-2:]) % 15:
+            return f"{item!r} does not start a 15-minute interval"
+    return None
+
+
+REFORECAST_FIELDS: dict[str, Field] = {
+    "volume_k": Field((int, float), check=in_range(0, 10_000)),
+    "decay": Field((int, float), check=in_range(0, 0.99)),
+    "aht_k": Field((int, float), check=in_range(0, 10_000)),
+    "patience_s": Field((int, float), check=in_range(1, 86_400)),
+    "forecast_csv": Field(str, check=non_empty),
+    "volume_override": Field(dict, check=ratio_map),
+    "exclude": Field(list, check=exclusions),
+}
+
+TOP_LEVEL = ("display", "reforecast", "sources")
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
-    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    names = {
+        int: "an integer", float: "a number", str: "a string", bool: "true or false",
+        dict: "a table", list: "a list",
+    }
     if isinstance(t, tuple):
         return "a number" if set(t) == {int, float} else " or ".join(names[x] for x in t)
     return names.get(t, t.__name__)
@@ -142,7 +187,12 @@ class _Reader:
                 return i + 1
             if table and re.match(r"^\s*\[", self.lines[i]):
                 break
-        return start + 1 if table else None
+        if table:
+            # The key may be a sub-table written as its own [table.key] header.
+            sub = re.compile(rf"^\s*\[\s*{re.escape(table)}\.{re.escape(last)}\s*\]")
+            hit = next((i for i, text in enumerate(self.lines) if sub.match(text)), None)
+            return (hit if hit is not None else start) + 1
+        return None
 
     def table(self, prefix: str, raw: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
         if not isinstance(raw, dict):
@@ -197,7 +247,18 @@ def parse_config(text: str, path: Path) -> Config:
         sources.append(SourceConfig(**values))
 
     display = DisplayConfig(**reader.table("display", raw.get("display", {}), DISPLAY_FIELDS))
-    return Config(sources=tuple(sources), display=display, path=path)
+    values = reader.table("reforecast", raw.get("reforecast", {}), REFORECAST_FIELDS)
+    if "forecast_csv" in values:
+        # Relative to the config file, so a config and its forecast can travel together.
+        values["forecast_csv"] = (path.parent / values["forecast_csv"]).resolve()
+    if "volume_override" in values:
+        values["volume_override"] = tuple(
+            (k, float(v)) for k, v in values["volume_override"].items()
+        )
+    if "exclude" in values:
+        values["exclude"] = tuple(tuple(item.split(" ")) for item in values["exclude"])
+    reforecast = ReforecastConfig(**values)
+    return Config(sources=tuple(sources), display=display, reforecast=reforecast, path=path)
 
 
 def load_config(path: str | Path) -> Config:

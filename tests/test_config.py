@@ -89,3 +89,56 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "Traceback" not in err
     assert main(["check-config", str(tmp_path / "missing.toml")]) == 2
     assert "cannot read config" in capsys.readouterr().err
+
+
+REFORECAST = GOOD + """
+[reforecast]
+volume_k = 10
+decay = 0.1
+exclude = ["q-billing 09:30"]
+forecast_csv = "plan.csv"
+
+[reforecast.volume_override]
+q-sales = 1.3
+"""
+
+
+def test_reforecast_section(tmp_path: Path) -> None:
+    config = parse_config(REFORECAST, tmp_path / "floor.toml")
+    r = config.reforecast
+    assert (r.volume_k, r.decay, r.aht_k, r.patience_s) == (10.0, 0.1, 30.0, None)
+    assert r.exclude == (("q-billing", "09:30"),)
+    assert r.volume_override == (("q-sales", 1.3),)
+    assert r.forecast_csv == (tmp_path / "plan.csv").resolve()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('exclude = ["q-billing 09:30"]', 'exclude = ["q-billing 9:30"]', "floor.toml:19: reforecast.exclude: each entry must look like"),
+        ('exclude = ["q-billing 09:30"]', 'exclude = ["q-billing 09:20"]', "floor.toml:19: reforecast.exclude: 'q-billing 09:20' does not start a 15-minute interval"),
+        ("q-sales = 1.3", "q-sales = -1", "floor.toml:22: reforecast.volume_override: q-sales: must be a ratio"),
+        ("decay = 0.1", "decay = 1", "floor.toml:18: reforecast.decay: must be between 0 and 0.99"),
+        ("decay = 0.1", "decai = 0.1", "floor.toml:18: reforecast.decai: unknown key"),
+    ],
+)
+def test_reforecast_errors(old: str, new: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(REFORECAST.replace(old, new), Path("floor.toml"))
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_check_config_loads_the_forecast_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "floor.toml"
+    config.write_text(REFORECAST)
+    assert main(["check-config", str(config)]) == 2
+    assert "reforecast.forecast_csv:" in capsys.readouterr().err
+    (tmp_path / "plan.csv").write_text(
+        "queue,start,volume,aht_s,scheduled_agents\n"
+        "q-sales,2026-11-23T09:00:00Z,40,300,9\n"
+        "q-sales,2026-11-23T09:15:00Z,forty,300,9\n"
+    )
+    assert main(["check-config", str(config)]) == 2
+    assert "plan.csv:3: column volume: not a number" in capsys.readouterr().err
+    (tmp_path / "plan.csv").write_text("queue,start,volume,aht_s,scheduled_agents\nq-sales,2026-11-23T09:00:00Z,40,300,9\n")
+    assert main(["check-config", str(config)]) == 0

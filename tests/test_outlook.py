@@ -38,3 +38,31 @@ async def test_outlook_matches_the_maths_on_the_simulators_plan() -> None:
         assert o.gap == o.required - o.staffed
         assert o.scheduled == row["scheduled_agents"]
         assert 0.0 <= (o.sl_projected or 0.0) <= 1.0
+
+
+async def test_settings_from_config_reach_the_outlook(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from floorview.cli import outlook_settings
+    from floorview.config import parse_config
+
+    sim = Simulator(SimConfig(seed=3, start=time(11, 20)))
+    source = RestSource("sim", "http://sim.test", transport=httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0)))
+    snap = await source.fetch_floor()
+    plan = await source.fetch_plan(snap.as_of.date())
+    await source.aclose()
+    assert plan is not None
+    base = current_outlook(snap, plan)
+    queue = snap.queues[0].id
+    config = parse_config(
+        f'[[sources]]\nname = "s"\nkind = "rest"\nurl = "http://x"\n'
+        f'[reforecast]\npatience_s = 86400\n[reforecast.volume_override]\n{queue} = 2.0\n',
+        tmp_path / "f.toml",
+    )
+    tuned = current_outlook(snap, plan, outlook_settings(config))
+    assert tuned[queue].volume_ratio == 2.0
+    assert tuned[queue].required > base[queue].required
+    # Near-infinite patience: Erlang A meets Erlang C's requirement for the other queues.
+    other = snap.queues[1]
+    row = plan.forecast[(plan.forecast["queue"] == other.id) & (plan.forecast["start"] == pd.Timestamp(tuned[other.id].interval_start))].iloc[0]
+    r = queue_ratios(plan.forecast, plan.actuals, snap.as_of)[other.id]
+    a = erlang.traffic_erlangs(row["volume"] * r.volume, 900, row["aht_s"] * r.aht)
+    assert tuned[other.id].required == int(erlang.required_agents_c(a, row["aht_s"] * r.aht, other.sl_threshold_s, other.sl_target))

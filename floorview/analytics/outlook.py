@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 
 import pandas as pd
 
@@ -12,6 +13,21 @@ from floorview.analytics.erlang import estimate_patience_s
 from floorview.analytics.reforecast import QueueTargets, ReforecastParams, reforecast
 from floorview.model import FloorSnapshot
 from floorview.sources.base import DayPlan
+
+
+@dataclass(frozen=True, slots=True)
+class OutlookSettings:
+    params: ReforecastParams = field(default_factory=ReforecastParams)
+    #: Mean caller patience for Erlang A; None estimates it from each queue's day so far.
+    patience_s: float | None = None
+    volume_override: Mapping[str, float] = field(default_factory=dict)
+    #: (queue id, time of day) intervals left out of the ratios.
+    exclude: Collection[tuple[str, time]] = ()
+    #: A forecast to use instead of the source's (from a CSV file), any number of days.
+    forecast: pd.DataFrame | None = None
+
+    def excluded_on(self, day: date) -> list[tuple[str, datetime]]:
+        return [(q, datetime.combine(day, t, tzinfo=UTC)) for q, t in self.exclude]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +44,31 @@ class QueueOutlook:
     sl_projected: float | None
 
 
-def queue_targets(snapshot: FloorSnapshot) -> dict[str, QueueTargets]:
+def queue_targets(snapshot: FloorSnapshot, patience_s: float | None) -> dict[str, QueueTargets]:
     return {
         q.id: QueueTargets(
             threshold_s=q.sl_threshold_s,
             target_sl=q.sl_target,
-            patience_s=estimate_patience_s(q.today.wait_time_s, q.today.abandoned),
+            patience_s=patience_s
+            if patience_s is not None
+            else estimate_patience_s(q.today.wait_time_s, q.today.abandoned),
         )
         for q in snapshot.queues
     }
 
 
 def rest_of_day(
-    snapshot: FloorSnapshot, plan: DayPlan, params: ReforecastParams | None = None
+    snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings | None = None
 ) -> pd.DataFrame:
-    """The re-forecast table from the interval in progress to the end of the plan, for the
+    """The re-forecast table from the interval in progress to the end of the day, for the
     queues both the floor and the plan know."""
-    targets = queue_targets(snapshot)
-    forecast = plan.forecast[plan.forecast["queue"].isin(list(targets))]
+    settings = settings or OutlookSettings()
+    targets = queue_targets(snapshot, settings.patience_s)
+    forecast = plan.forecast if settings.forecast is None else settings.forecast
+    day = snapshot.as_of.date()
+    forecast = forecast[
+        forecast["queue"].isin(list(targets)) & (forecast["start"].dt.date == day)
+    ]
     staffed = {q.id: snapshot.staffed_on(q.id) for q in snapshot.queues}
     return reforecast(
         forecast,
@@ -53,14 +76,16 @@ def rest_of_day(
         snapshot.as_of,
         targets,
         staffed_now=staffed,
-        params=params or ReforecastParams(),
+        params=settings.params,
+        volume_override=settings.volume_override,
+        excluded=settings.excluded_on(day),
     )
 
 
 def current_outlook(
-    snapshot: FloorSnapshot, plan: DayPlan, params: ReforecastParams | None = None
+    snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings | None = None
 ) -> dict[str, QueueOutlook]:
-    table = rest_of_day(snapshot, plan, params)
+    table = rest_of_day(snapshot, plan, settings)
     now = table[table["start"] == pd.Timestamp(snapshot.as_of).floor("15min")]
     out: dict[str, QueueOutlook] = {}
     for row in now.itertuples(index=False):

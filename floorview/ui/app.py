@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
-from floorview.analytics.outlook import current_outlook
+from floorview.analytics.outlook import OutlookSettings, current_outlook
 from floorview.feed import Feed, Health
 from floorview.model import FloorSnapshot
 from floorview.sources.base import DayPlan
@@ -33,9 +33,16 @@ class FloorApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, feeds: Sequence[Feed], *, tick_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        feeds: Sequence[Feed],
+        *,
+        tick_s: float = 1.0,
+        outlook: OutlookSettings | None = None,
+    ) -> None:
         super().__init__()
         self.feeds = list(feeds)
+        self.outlook_settings = outlook or OutlookSettings()
         self.tick_s = tick_s
         self.snapshots_applied = 0
         # Held directly: timers and the poll workers may still fire while the app shuts
@@ -72,7 +79,9 @@ class FloorApp(App[None]):
 
     def _apply(self, snapshot: FloorSnapshot, plan: DayPlan | None) -> None:
         colours = self.get_css_variables()
-        outlook = current_outlook(snapshot, plan) if plan is not None else {}
+        outlook = (
+            current_outlook(snapshot, plan, self.outlook_settings) if plan is not None else {}
+        )
         with self.batch_update():
             self.queue_table.show(snapshot, outlook, colours)
             self.agent_table.show(snapshot, colours)
