@@ -68,6 +68,11 @@ class Feed:
             self._failures += 1
             self._last_error = str(exc)
             return None
+        # A wall display outlives adapter bugs: an unexpected error is a failed poll too.
+        except Exception as exc:
+            self._failures += 1
+            self._last_error = f"{self.source.name}: unexpected {type(exc).__name__}: {exc}"
+            return None
         self.latest = snapshot
         self._received_at = self._clock()
         self._failures = 0
@@ -89,7 +94,7 @@ class Feed:
         try:
             self.plan = await self.source.fetch_plan(snapshot.as_of.date())
             self.plan_error = None
-        except SourceError as exc:
+        except Exception as exc:  # the plan is optional; the floor goes on without it
             self.plan_error = str(exc)
 
     def next_delay_s(self) -> float:

@@ -41,3 +41,16 @@ async def test_backoff_grows_with_failures_and_resets() -> None:
     assert max(delays[6:]) > 8  # jittered, but the ceiling has grown well past the interval
     await feed.poll_once()
     assert feed.next_delay_s() == 1.0
+
+
+class BrokenSource(ScriptedSource):
+    async def fetch_floor(self):  # type: ignore[no-untyped-def]
+        raise KeyError("adapter bug")
+
+
+async def test_an_adapter_bug_is_a_failed_poll_not_a_crash() -> None:
+    feed = Feed(BrokenSource([]), 1.0)
+    assert await feed.poll_once() is None
+    status = feed.status()
+    assert status.health is Health.DOWN
+    assert status.last_error == "acd: unexpected KeyError: 'adapter bug'"

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
-from floorview.analytics.outlook import OutlookSettings, current_outlook
+from floorview.analytics.outlook import OutlookSettings, QueueOutlook, current_outlook
 from floorview.feed import Feed, Health
 from floorview.model import FloorSnapshot
 from floorview.sources.base import DayPlan
@@ -43,6 +43,7 @@ class FloorApp(App[None]):
         super().__init__()
         self.feeds = list(feeds)
         self.outlook_settings = outlook or OutlookSettings()
+        self.outlook_error: str | None = None
         self.tick_s = tick_s
         self.snapshots_applied = 0
         # Held directly: timers and the poll workers may still fire while the app shuts
@@ -79,9 +80,13 @@ class FloorApp(App[None]):
 
     def _apply(self, snapshot: FloorSnapshot, plan: DayPlan | None) -> None:
         colours = self.get_css_variables()
-        outlook = (
-            current_outlook(snapshot, plan, self.outlook_settings) if plan is not None else {}
-        )
+        outlook: dict[str, QueueOutlook] = {}
+        if plan is not None:
+            try:
+                outlook = current_outlook(snapshot, plan, self.outlook_settings)
+                self.outlook_error = None
+            except Exception as exc:  # the board stays up without its Need column
+                self.outlook_error = f"re-forecast failed: {type(exc).__name__}: {exc}"
         with self.batch_update():
             self.queue_table.show(snapshot, outlook, colours)
             self.agent_table.show(snapshot, colours)
@@ -92,12 +97,12 @@ class FloorApp(App[None]):
         latest = next((f.latest for f in self.feeds if f.latest is not None), None)
         self.header.show(latest, statuses)
         problems = self.problems
-        errors = [s for s in statuses if s.health in (Health.DOWN, Health.STALE) and s.last_error]
-        problems.set_class(bool(errors), "shown")
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for status in errors:
-            text.append(f"{status.source}: {status.last_error}\n")
-        problems.update(text)
+        lines = [s.last_error for s in statuses if s.last_error and s.health is not Health.OK]
+        lines += [f"{f.source.name} plan: {f.plan_error}" for f in self.feeds if f.plan_error]
+        if self.outlook_error:
+            lines.append(self.outlook_error)
+        problems.set_class(bool(lines), "shown")
+        problems.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
 
     async def on_unmount(self) -> None:
         for feed in self.feeds:
