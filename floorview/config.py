@@ -37,7 +37,7 @@ class DisplayConfig:
 
 @dataclass(frozen=True, slots=True)
 class ReforecastConfig:
-    volume_k: float = 30.0
+    volume_k: float = 50.0
     decay: float = 0.05
     aht_k: float = 30.0
     #: Mean caller patience for Erlang A; None estimates it from the floor.

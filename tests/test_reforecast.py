@@ -57,7 +57,7 @@ def test_ratio_is_clipped_and_shrinks_small_queues_towards_one() -> None:
     fc = forecast_frame(volume=2)
     act = actuals_frame(fc, at(8, 15), {"a": 2.5, "b": 40})
     r = queue_ratios(fc, act, at(8, 15))
-    assert r["a"].volume == pytest.approx((30 + 5) / (30 + 2))  # 5 contacts instead of 2: barely moves
+    assert r["a"].volume == pytest.approx((50 + 5) / (50 + 2))  # 5 contacts instead of 2: barely moves
     big = queue_ratios(forecast_frame(volume=2000), actuals_frame(forecast_frame(volume=2000), at(9), {"a": 5, "b": 0.1}), at(9))
     assert big["a"].volume == 2.0 and big["b"].volume == 0.5
 

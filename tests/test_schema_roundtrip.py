@@ -54,7 +54,7 @@ def test_interval_tables_round_trip() -> None:
     first = raw_actuals["intervals"][0]
     row = actuals.iloc[0]
     assert row["queue"] == first["queue"] and row["start"] == ts(first["start"])
-    for key in ("offered", "answered", "answered_within_sl", "abandoned", "handled", "handle_time_s", "wait_time_s", "staffed_avg"):
+    for key in ("offered", "answered", "answered_within_sl", "abandoned", "handled", "handle_time_s", "wait_time_s", "staffed_avg", "agents_effective"):
         assert row[key] == first[key], key
     raw_forecast = wire.forecast(sim, day)
     forecast = parse_forecast(raw_forecast)

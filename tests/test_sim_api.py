@@ -94,7 +94,7 @@ async def test_intervals_up_to_the_one_in_progress(client: httpx.AsyncClient) ->
     rows = body["intervals"]
     assert len(rows) == 42 * 6  # 00:00 up to and including 10:15
     assert rows[-1]["start"] == f"{DATE}T10:15:00Z"
-    assert all(set(r) == COUNT_KEYS | {"queue", "start", "staffed_avg"} for r in rows)
+    assert all(set(r) == COUNT_KEYS | {"queue", "start", "staffed_avg", "agents_effective"} for r in rows)
     assert await get(client, "/v1/intervals") == body
     assert (await get(client, "/v1/intervals", date="2026-11-22"))["intervals"] == []
 

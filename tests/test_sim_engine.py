@@ -66,6 +66,14 @@ def test_a_different_seed_gives_a_different_floor() -> None:
     assert wire.floor(sim_at(at(10), seed=1)) != wire.floor(sim_at(at(10), seed=2))
 
 
+def test_a_demand_seed_changes_the_customers_not_the_roster() -> None:
+    base = sim_at(at(10), seed=1)
+    assert wire.floor(sim_at(at(10), seed=1, demand_seed=1)) == wire.floor(base)
+    other = sim_at(at(10), seed=1, demand_seed=2)
+    assert other.roster == base.roster and other.plan == base.plan
+    assert [q.today.offered for q in other.queues] != [q.today.offered for q in base.queues]
+
+
 def test_the_clock_never_moves_back() -> None:
     sim = sim_at(at(10))
     before = wire.floor(sim)
@@ -157,6 +165,52 @@ def test_staffed_avg_of_an_always_on_floor_is_the_head_count() -> None:
     sim = sim_at(at(2, 10), **_single_queue(n_agents=7))
     rows = wire.intervals(sim, DAY)["intervals"]
     assert [r["staffed_avg"] for r in rows] == [7.0] * len(rows)
+
+
+def _effective_now(sim: Simulator, queue: int) -> int:
+    """The definition of agents_effective at one instant, from the agents' states."""
+    on_it = sum(1 for a in sim.agents if a.state in ("on_contact", "acw") and a.contact is not None and a.contact.queue == queue)
+    free_for_it = sum(1 for a in sim.agents if a.state == AVAILABLE and queue in a.queues)
+    return on_it + free_for_it
+
+
+def test_agents_effective_is_the_time_weighted_count_of_the_queues_servers() -> None:
+    sim = sim_at(at(11, 30), seed=2)
+    samples: dict[int, list[int]] = {q.index: [] for q in sim.queues}
+    for second in range(900):
+        sim.advance_to(at(11, 30, second + 0.5))
+        for q in sim.queues:
+            samples[q.index].append(_effective_now(sim, q.index))
+    sim.advance_to(at(11, 45))
+    rows = wire.intervals(sim, DAY)["intervals"]
+    for q in sim.queues:
+        (row,) = [r for r in rows if r["queue"] == q.spec.id and r["start"] == "2026-11-23T11:30:00Z"]
+        assert math.isclose(row["agents_effective"], sum(samples[q.index]) / 900, abs_tol=0.05)
+    # Agents busy with another queue's contact count in staffed_avg only.
+    assert all(r["agents_effective"] <= r["staffed_avg"] + 1e-3 for r in rows)
+    assert sum(r["agents_effective"] for r in rows) < sum(r["staffed_avg"] for r in rows)
+
+
+def test_agents_effective_adds_up_to_the_agents_time() -> None:
+    sim = sim_at(at(17, 30, 12.5), seed=4)
+    rows = wire.intervals(sim, DAY)["intervals"]
+    in_progress = sim.t - 70 * 900.0
+    area = sum(r["agents_effective"] * (in_progress if r["start"].endswith("17:30:00Z") else 900.0) for r in rows)
+    agents = wire.floor(sim)["agents"]
+    # Busy time counts once, in the contact's queue; available time in each of the agent's queues.
+    expected = sum(a["today"]["on_contact_s"] + a["today"]["acw_s"] + a["today"]["available_s"] * len(a["queues"]) for a in agents)
+    assert math.isclose(area, expected, rel_tol=1e-4)
+
+
+def test_agents_effective_is_staffed_avg_when_every_agent_takes_one_queue() -> None:
+    sim = sim_at(at(6), seed=5)
+    for agent in sim.agents:
+        sim.set_agent_queues(agent.plan.id, [sim.queues[agent.plan.skills[0]].spec.id], agent.version)
+    sim.advance_to(at(13, 20))
+    rows = wire.intervals(sim, DAY)["intervals"]
+    assert any(r["agents_effective"] > 0 for r in rows)
+    for r in rows:
+        assert math.isclose(r["agents_effective"], r["staffed_avg"], abs_tol=2e-3), r
 
 
 def test_no_agent_idles_while_a_contact_they_could_take_waits() -> None:

@@ -37,7 +37,12 @@ ACTUAL_COLUMNS = ("queue", "start", "offered", "handled", "handle_time_s")
 @dataclass(frozen=True, slots=True)
 class ReforecastParams:
     #: Pseudo-contacts of "as forecast" evidence added to both sides of the volume ratio.
-    volume_k: float = 30.0
+    #: As a prior it says the day's level is within about 1/sqrt(k) (14%) of the forecast.
+    #: Every contact of noise moves the whole rest of the day, so larger is less wrong on a
+    #: day that goes to plan; 50 is about the largest that still halves the remaining-day
+    #: error of a +40% surge from 09:30 by 12:00 on the simulator's smallest queue (330
+    #: contacts a day). See benchmarks/bench_reforecast.py.
+    volume_k: float = 50.0
     #: Per-interval decay of the weight of older intervals (0 = all intervals count alike).
     decay: float = 0.05
     #: Pseudo-contacts of "as forecast" evidence for the AHT ratio.

@@ -65,12 +65,18 @@ class SimConfig:
     #: ``always_on`` logs every agent in at 00:00 for good, with no breaks.
     staffing: Literal["shifts", "always_on"] = "shifts"
     surges: tuple[Surge, ...] = ()
+    #: Seed of the customers alone (arrivals, and each contact's patience and handle time);
+    #: None follows ``seed``. Another value replays the same roster and schedule against
+    #: other customers, which is how the sampling noise of a day's figures is measured.
+    demand_seed: int | None = None
     tickets_per_day: float = 90.0
     site: str = "Simulated floor"
 
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.demand_seed is not None and self.demand_seed < 0:
+            raise ValueError(f"demand_seed must be >= 0, got {self.demand_seed}")
         if not (self.speed > 0 and math.isfinite(self.speed)):
             raise ValueError(f"speed must be a positive number, got {self.speed}")
         if self.n_agents < 1 or (self.queues is None and self.n_queues < 1):

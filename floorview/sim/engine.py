@@ -130,7 +130,7 @@ class Simulator:
     # --- set-up -----------------------------------------------------------------------------
 
     def _queue_run(self, index: int, spec: QueueSpec) -> QueueRun:
-        seed = self.config.seed
+        seed = self.config.seed if self.config.demand_seed is None else self.config.demand_seed
         surges = [
             Window(self.seconds(s.start), self.seconds(s.end), s.factor)
             for s in self.config.surges
@@ -227,6 +227,9 @@ class Simulator:
         for counts in (q.today, contact.bucket):
             counts.handled += 1
             counts.handle_time_s += contact.talk_s + contact.acw_s
+        # The after-call work belongs to this contact's queue; once the contact is gone the
+        # next state change could no longer tell which queue that was.
+        self._book_effective(agent)
         agent.contact = None
         if agent.off_due:
             self._log_out(agent)
@@ -238,6 +241,7 @@ class Simulator:
     # --- agent states -----------------------------------------------------------------------
 
     def _set_state(self, agent: AgentRun, state: str, reason: str | None = None) -> None:
+        self._book_effective(agent)
         old, t = agent.state, self.t
         if old != OFFLINE:
             agent.totals[old] += t - agent.booked_at
@@ -316,14 +320,26 @@ class Simulator:
 
     def _book_staffed(self, q: QueueRun) -> None:
         """Book the agent-seconds staffed since the last change, split by interval."""
-        t, a = self.t, q.staffed_at
         if q.staffed:
-            while a < t:
-                k = int(a // INTERVAL_S)
-                b = min(t, (k + 1) * INTERVAL_S)
-                q.staffed_area[k] = q.staffed_area.get(k, 0.0) + q.staffed * (b - a)
-                a = b
-        q.staffed_at = t
+            _spread(q.staffed_area, q.staffed_at, self.t, q.staffed)
+        q.staffed_at = self.t
+
+    def _effective_for(self, agent: AgentRun) -> tuple[int, ...]:
+        """The queues whose ``agents_effective`` the agent counts in right now."""
+        state = agent.state
+        if state in (ON_CONTACT, ACW):
+            # Between the end of after-call work and the next state change the contact is
+            # already gone; that instant has no length, so it can go nowhere.
+            return () if agent.contact is None else (agent.contact.queue,)
+        if state == AVAILABLE:
+            return agent.queues
+        return ()
+
+    def _book_effective(self, agent: AgentRun) -> None:
+        """Book the agent's time since ``effective_at`` to the queues it counts in."""
+        for qi in self._effective_for(agent):
+            _spread(self.queues[qi].effective_area, agent.effective_at, self.t, 1.0)
+        agent.effective_at = self.t
 
     # --- the day ----------------------------------------------------------------------------
 
@@ -367,6 +383,8 @@ class Simulator:
             raise VersionConflict(agent, expected_version)
         new = tuple(dict.fromkeys(self.queue_index[qid] for qid in queue_ids))
         old = agent.queues
+        # Available time so far counts in the old queues, from now on in the new ones.
+        self._book_effective(agent)
         if agent.state in STAFFED:
             for qi in set(old) - set(new):
                 self._count_staffed(self.queues[qi], -1)
@@ -412,8 +430,53 @@ class Simulator:
         unbooked = max(0.0, min(self.t, end) - max(q.staffed_at, start))
         return (q.staffed_area.get(k, 0.0) + q.staffed * unbooked) / elapsed
 
+    def agents_effective(self, first: int, last: int) -> list[list[float]]:
+        """Each queue's servers in the Erlang sense, for intervals ``first..last`` up to now:
+        ``out[k - first][queue index]``.
+
+        The time-weighted mean number of agents that were handling one of the queue's
+        contacts (talk or after-call work) or were available and skilled for it: the agents
+        a contact of that queue was being served by or could have been answered by at once.
+        ``staffed_avg`` also counts agents busy with another queue's contact, which on a
+        multi-skilled floor overstates the queue's capacity. An available agent counts in
+        every queue they take, since any of them could have claimed the agent next. Like
+        ``staffed_avg`` it is averaged over the interval up to now, and is the current
+        figure for an interval that has only just begun.
+        """
+        n_queues = len(self.queues)
+        out = [[0.0] * n_queues for _ in range(first, last + 1)]
+        # Time since each agent's last state change is not booked yet; it is spread here,
+        # on a copy, because booking on a read would make the figures depend on the polling.
+        pending: list[dict[int, float]] = [{} for _ in range(n_queues)]
+        now_counts = [0] * n_queues
+        for agent in self.agents:
+            for qi in self._effective_for(agent):
+                _spread(pending[qi], agent.effective_at, self.t, 1.0)
+                now_counts[qi] += 1
+        for k in range(first, last + 1):
+            start = k * INTERVAL_S
+            elapsed = min(self.t, start + INTERVAL_S) - start
+            row = out[k - first]
+            for q in self.queues:
+                qi = q.index
+                if elapsed <= 0:
+                    row[qi] = float(now_counts[qi])
+                else:
+                    area = q.effective_area.get(k, 0.0) + pending[qi].get(k, 0.0)
+                    row[qi] = area / elapsed
+        return out
+
     def interval_counts(self, q: QueueRun, k: int) -> Counts:
         return q.buckets.get(k) or Counts()
+
+
+def _spread(area: dict[int, float], a: float, b: float, weight: float) -> None:
+    """Add ``weight`` times the overlap of [a, b) with each interval to that interval."""
+    while a < b:
+        k = int(a // INTERVAL_S)
+        end = min(b, (k + 1) * INTERVAL_S)
+        area[k] = area.get(k, 0.0) + weight * (end - a)
+        a = end
 
 
 _DAY_START, _ARRIVAL, _ABANDON, _TALK_END, _ACW_END = range(5)

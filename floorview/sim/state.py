@@ -71,6 +71,9 @@ class QueueRun:
     staffed_area: dict[int, float] = field(default_factory=dict)
     staffed: int = 0
     staffed_at: float = 0.0
+    #: Agent-seconds attributed to this queue per interval number (see
+    #: ``Simulator.agents_effective``), booked up to each agent's ``effective_at``.
+    effective_area: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True, eq=False)
@@ -95,3 +98,5 @@ class AgentRun:
     off_due: bool = False
     #: Bumped on every aux start and logout, so a stale aux-end event can tell it is stale.
     aux_token: int = 0
+    #: Up to when this agent's time is booked into the queues' ``effective_area``.
+    effective_at: float = 0.0

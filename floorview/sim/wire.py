@@ -107,6 +107,7 @@ def intervals(sim: Simulator, day: dt.date) -> dict[str, Any]:
     if d < 0:
         last = first - 1
     rows = []
+    effective = sim.agents_effective(first, last) if last >= first else []
     for k in range(first, last + 1):
         start = iso(sim, k * INTERVAL_S)
         for q in sim.queues:
@@ -115,6 +116,7 @@ def intervals(sim: Simulator, day: dt.date) -> dict[str, Any]:
                 "start": start,
                 **counts(sim.interval_counts(q, k)),
                 "staffed_avg": round(sim.staffed_avg(q, k), 3),
+                "agents_effective": round(effective[k - first][q.index], 3),
             })
     return {
         "date": day.isoformat(),
