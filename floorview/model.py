@@ -141,6 +141,24 @@ class FloorSnapshot:
     def staffed_on(self, queue_id: str) -> int:
         return sum(1 for a in self.agents if a.state in STAFFED_STATES and queue_id in a.queue_ids)
 
+    def effective_on(self, queue_id: str) -> int:
+        """Agents serving this queue's contacts now, plus available agents who take it.
+
+        The per-queue N of an Erlang model: a multi-skilled agent busy on another queue is
+        not capacity here, an idle one is capacity for every queue they take. The interval
+        equivalent is the Floor API's ``agents_effective``.
+        """
+        return sum(
+            1
+            for a in self.agents
+            if (a.state is AgentState.AVAILABLE and queue_id in a.queue_ids)
+            or (
+                a.state in (AgentState.ON_CONTACT, AgentState.ACW)
+                and a.contact is not None
+                and a.contact.queue_id == queue_id
+            )
+        )
+
     def available_on(self, queue_id: str) -> int:
         return sum(
             1 for a in self.agents if a.state is AgentState.AVAILABLE and queue_id in a.queue_ids

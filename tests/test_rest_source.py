@@ -121,3 +121,11 @@ async def test_connection_refused_is_a_source_error() -> None:
     with pytest.raises(SourceError, match=r"acd: cannot reach http://acd\.test"):
         await source.fetch_floor()
     await source.aclose()
+
+
+def test_effective_staffing_counts_busy_agents_only_on_their_contacts_queue() -> None:
+    snap = parse_floor(FLOOR, "sim")
+    # a-001 is on a Billing contact though skilled for chat too; a-002 is on a break.
+    assert snap.effective_on("q-billing") == 1
+    assert snap.effective_on("q-chat") == 0
+    assert snap.staffed_on("q-chat") == 1

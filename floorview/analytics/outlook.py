@@ -37,6 +37,7 @@ class QueueOutlook:
     #: Agents the re-forecast says this interval needs (Erlang A when patience is known).
     required: int
     scheduled: float
+    #: Agents that are capacity for this queue now (FloorSnapshot.effective_on).
     staffed: int
     #: required - staffed now; positive means short.
     gap: float
@@ -69,7 +70,7 @@ def rest_of_day(
     forecast = forecast[
         forecast["queue"].isin(list(targets)) & (forecast["start"].dt.date == day)
     ]
-    staffed = {q.id: snapshot.staffed_on(q.id) for q in snapshot.queues}
+    staffed = {q.id: snapshot.effective_on(q.id) for q in snapshot.queues}
     return reforecast(
         forecast,
         plan.actuals,
