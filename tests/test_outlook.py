@@ -8,19 +8,28 @@ import pandas as pd
 from floorview.analytics import erlang
 from floorview.analytics.outlook import current_outlook
 from floorview.analytics.reforecast import queue_ratios
+from floorview.model import FloorSnapshot
 from floorview.sim.api import create_app
 from floorview.sim.config import SimConfig
 from floorview.sim.engine import Simulator
+from floorview.sources.base import DayPlan
 from floorview.sources.rest import RestSource
 
 
-async def test_outlook_matches_the_maths_on_the_simulators_plan() -> None:
+async def floor_and_plan() -> tuple[FloorSnapshot, DayPlan]:
+    """The seeded simulator at 11:20, read through the rest source as the dashboard reads it."""
     sim = Simulator(SimConfig(seed=3, start=time(11, 20)))
-    source = RestSource("sim", "http://sim.test", transport=httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0)))
+    transport = httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0))
+    source = RestSource("sim", "http://sim.test", transport=transport)
     snap = await source.fetch_floor()
     plan = await source.fetch_plan(snap.as_of.date())
     await source.aclose()
     assert plan is not None
+    return snap, plan
+
+
+async def test_outlook_matches_the_maths_on_the_simulators_plan() -> None:
+    snap, plan = await floor_and_plan()
     outlook = current_outlook(snap, plan)
     assert set(outlook) == {q.id for q in snap.queues}
     ratios = queue_ratios(plan.forecast, plan.actuals, snap.as_of)
@@ -44,12 +53,7 @@ async def test_settings_from_config_reach_the_outlook(tmp_path) -> None:  # type
     from floorview.cli import outlook_settings
     from floorview.config import parse_config
 
-    sim = Simulator(SimConfig(seed=3, start=time(11, 20)))
-    source = RestSource("sim", "http://sim.test", transport=httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0)))
-    snap = await source.fetch_floor()
-    plan = await source.fetch_plan(snap.as_of.date())
-    await source.aclose()
-    assert plan is not None
+    snap, plan = await floor_and_plan()
     base = current_outlook(snap, plan)
     queue = snap.queues[0].id
     config = parse_config(

@@ -76,6 +76,7 @@ Gauss-Legendre on the window where the (log-concave) density is non-negligible.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,6 +214,33 @@ def _log_poisson_term(n: FloatArray, lam: FloatArray) -> FloatArray:
     return out
 
 
+_TINY = 1e-300
+
+
+def _lentz(
+    b0: FloatArray, term: Callable[[int], tuple[FloatArray | float, FloatArray | float]]
+) -> FloatArray:
+    """b0 + a1/(b1 + a2/(b2 + ...)) per cell by the modified Lentz method; ``term(i)`` gives
+    (a_i, b_i). Cells stop updating once their factor is within _CF_TOL of 1."""
+    f = b0.copy()
+    c = f.copy()
+    d = np.zeros_like(f)
+    active = np.ones(f.shape, dtype=bool)
+    for i in range(1, _CF_MAX_TERMS):
+        ai, bi = term(i)
+        d = bi + ai * d
+        d = np.where(d == 0.0, _TINY, d)
+        c = bi + ai / c
+        c = np.where(c == 0.0, _TINY, c)
+        d = 1.0 / d
+        delta = c * d
+        f = np.where(active, f * delta, f)
+        active &= np.abs(delta - 1.0) > _CF_TOL
+        if not active.any():
+            break
+    return f
+
+
 # --- Erlang B --------------------------------------------------------------------------------
 
 
@@ -222,25 +250,11 @@ def _inv_erlang_b_cf(n: FloatArray, lam: FloatArray) -> FloatArray:
     1/B = lam / (b0 + a1/(b1 + a2/(b2 + ...))), b_i = lam - n + 2i, a_i = i (n + 1 - i),
     evaluated with the modified Lentz method. It ends exactly for integer n (a_{n+1} = 0).
     """
-    tiny = 1e-300
-    b = lam - n
-    f = np.where(b == 0.0, tiny, b)
-    c = f.copy()
-    d = np.zeros_like(f)
-    active = np.ones(f.shape, dtype=bool)
-    for i in range(1, _CF_MAX_TERMS):
-        ai = i * (n + 1.0 - i)
-        bi = lam - n + 2.0 * i
-        d = bi + ai * d
-        d = np.where(d == 0.0, tiny, d)
-        c = bi + ai / c
-        c = np.where(c == 0.0, tiny, c)
-        d = 1.0 / d
-        delta = c * d
-        f = np.where(active, f * delta, f)
-        active &= np.abs(delta - 1.0) > _CF_TOL
-        if not active.any():
-            break
+    b0 = lam - n
+    f = _lentz(
+        np.where(b0 == 0.0, _TINY, b0),
+        lambda i: (i * (n + 1.0 - i), lam - n + 2.0 * i),
+    )
     out: FloatArray = lam / f
     return out
 
@@ -605,28 +619,13 @@ def _j_tail_cf(b: FloatArray, x: FloatArray) -> FloatArray:
     Converges in a few dozen terms when x is a few sqrt(b) below b. Evaluating T rather
     than J gives P(abandon | wait) = T / (b + T) without the cancellation of 1 - (b/x)(1-1/J).
     """
-    tiny = 1e-300
+    def term(i: int) -> tuple[FloatArray, FloatArray]:
+        m = (i + 1) // 2
+        return (m * x if i % 2 else -(b + m) * x), b + 1.0 + i
+
     # Lentz started from the leading 1 (b0 = 1) rather than from b0 = 0 and a tiny seed,
     # which would overflow in a1 / tiny once x passes ~1e8 (patience of years).
-    f = np.ones_like(b)
-    c = f.copy()
-    d = np.zeros_like(b)
-    active = np.ones(b.shape, dtype=bool)
-    for i in range(1, _CF_MAX_TERMS):
-        m = (i + 1) // 2
-        ai = m * x if i % 2 else -(b + m) * x
-        bi = b + 1.0 + i
-        d = bi + ai * d
-        d = np.where(d == 0.0, tiny, d)
-        c = bi + ai / c
-        c = np.where(c == 0.0, tiny, c)
-        d = 1.0 / d
-        delta = c * d
-        f = np.where(active, f * delta, f)
-        active &= np.abs(delta - 1.0) > _CF_TOL
-        if not active.any():
-            break
-    return f
+    return _lentz(np.ones_like(b), term)
 
 
 def _j_cf_region(b: FloatArray, x: FloatArray) -> npt.NDArray[np.bool_]:
