@@ -532,12 +532,15 @@ def main() -> int:
     parser.add_argument("--volume-k", type=float, default=d.volume_k)
     parser.add_argument("--decay", type=float, default=d.decay)
     parser.add_argument("--aht-k", type=float, default=d.aht_k)
+    parser.add_argument("--noise-z", type=float, default=d.noise_z)
     parser.add_argument("--scan", action="store_true",
                         help="also print the volume ratios over a grid of volume_k and decay")
     args = parser.parse_args()
     if args.seeds < 1 or args.replicas < 2:
         parser.error("--seeds must be at least 1 and --replicas at least 2")
-    params = ReforecastParams(volume_k=args.volume_k, decay=args.decay, aht_k=args.aht_k)
+    params = ReforecastParams(
+        volume_k=args.volume_k, decay=args.decay, aht_k=args.aht_k, noise_z=args.noise_z
+    )
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
 
     began = time.perf_counter()
@@ -546,7 +549,8 @@ def main() -> int:
           f"one with {args.surge_queue} x{SURGE_FACTOR} from {SURGE_START:%H:%M} to midnight; "
           f"floors: {', '.join(args.floors)}")
     print(f"ReforecastParams(volume_k={params.volume_k:g}, decay={params.decay:g}, "
-          f"aht_k={params.aht_k:g}); {len(days)} days replayed through the Floor API in "
+          f"aht_k={params.aht_k:g}, noise_z={params.noise_z:g}); {len(days)} days replayed "
+          f"through the Floor API in "
           f"{time.perf_counter() - began:.1f} s")
 
     volume_days = [day for day in days if day.floor == args.floors[0]]

@@ -37,9 +37,10 @@ class DisplayConfig:
 
 @dataclass(frozen=True, slots=True)
 class ReforecastConfig:
-    volume_k: float = 50.0
-    decay: float = 0.05
+    volume_k: float = 5.0
+    decay: float = 0.15
     aht_k: float = 30.0
+    noise_z: float = 2.0
     #: Mean caller patience for Erlang A; None estimates it from the floor.
     patience_s: float | None = None
     #: A forecast and schedule CSV to use instead of the source's /v1/forecast.
@@ -126,6 +127,7 @@ REFORECAST_FIELDS: dict[str, Field] = {
     "volume_k": Field((int, float), check=in_range(0, 10_000)),
     "decay": Field((int, float), check=in_range(0, 0.99)),
     "aht_k": Field((int, float), check=in_range(0, 10_000)),
+    "noise_z": Field((int, float), check=in_range(0, 10)),
     "patience_s": Field((int, float), check=in_range(1, 86_400)),
     "forecast_csv": Field(str, check=non_empty),
     "volume_override": Field(dict, check=ratio_map),

@@ -1,9 +1,8 @@
 """The re-forecast on a simulated day, read through the Floor API as floorview reads it.
 
 benchmarks/bench_reforecast.py measures the same over many days; this keeps one seeded day of
-each kind in the suite. Seed 4 is a typical day, not a lucky one: over seeds 1-40 with the
-default parameters the surged queue's 12:00 error ratio had a median of 0.43 (seed 4: 0.34),
-and the ordinary day's 09:00 WAPE excess a median of 2.5 points (seed 4: 2.3).
+each kind in the suite. Seed 4 was picked as a typical day, not a lucky one (over seeds 1-40,
+with the parameters of the time); the benchmark gives the many-day figures for the defaults.
 """
 
 from __future__ import annotations
