@@ -14,6 +14,7 @@ from floorview.config import Config, ConfigError, DisplayConfig, SourceConfig, l
 
 if TYPE_CHECKING:
     from floorview.analytics.outlook import OutlookSettings
+    from floorview.sources.base import Source
     from floorview.ui.app import FloorApp
 
 
@@ -41,16 +42,18 @@ def outlook_settings(config: Config) -> OutlookSettings:
     )
 
 
+def make_source(config: SourceConfig) -> Source:
+    from floorview.sources.rest import RestSource
+
+    return RestSource(config.name, config.url, timeout_s=config.timeout_s)
+
+
 def build_app(config: Config) -> FloorApp:
     # Imported here so `floorview check-config` and `erlang` start without loading Textual.
     from floorview.feed import Feed
-    from floorview.sources.rest import RestSource
     from floorview.ui.app import FloorApp
 
-    feeds = [
-        Feed(RestSource(s.name, s.url, timeout_s=s.timeout_s), s.poll_interval_s)
-        for s in config.sources
-    ]
+    feeds = [Feed(make_source(s), s.poll_interval_s) for s in config.sources]
     return FloorApp(feeds, outlook=outlook_settings(config))
 
 
@@ -74,6 +77,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     names = ", ".join(f"{s.name} ({s.kind} {s.url})" for s in config.sources)
     print(f"{args.file}: OK — {len(config.sources)} source(s): {names}")
     return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from floorview.snapshot_cmd import run_snapshot
+
+    try:
+        config = load_config(args.config)
+        settings = outlook_settings(config)
+    except ConfigError as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    return run_snapshot([make_source(s) for s in config.sources], settings, args.format)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -133,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the dashboard against the sources in a config file")
     run.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
     run.set_defaults(func=cmd_run)
+
+    snap = sub.add_parser(
+        "snapshot", help="poll each source once and print the floor (for scripts and bridges)"
+    )
+    snap.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    snap.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="(default markdown)"
+    )
+    snap.set_defaults(func=cmd_snapshot)
 
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file", metavar="FILE")
