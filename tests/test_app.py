@@ -77,3 +77,33 @@ async def test_q_quits() -> None:
     async with app.run_test() as pilot:
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_stale_then_down_then_masked_then_recovered() -> None:
+    clock = Clock()
+    source = ScriptedSource([FLOOR])
+    app = FloorApp([Feed(source, 1.0, clock=clock)], tick_s=0.02, mask_after_s=60)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: app.snapshots_applied == 1)
+        banner = app.query_one("#freshness")
+        assert not banner.display
+        clock.now += 3  # past 2x the poll interval, no answer yet
+        await _until(pilot, lambda: "STALE" in str(banner.render()))
+        assert str(banner.render()) == "⚠ STALE: acd, data 3s old"
+        assert banner.has_class("stale") and banner.display
+        source.send("acd: timed out fetching /v1/floor")
+        await _until(pilot, lambda: "SOURCE DOWN" in str(banner.render()))
+        assert str(banner.render()) == "✖ SOURCE DOWN: acd, data 3s old"
+        queues = app.query_one(QueueTable)
+        assert queues.get_row("acd/q-billing")[1].plain == "3"  # still shown, with its age
+        clock.now += 60  # 63 s old: too old to act on
+        await _until(pilot, lambda: queues.get_row("acd/q-billing")[1].plain == "░░")
+        assert [c.plain for c in queues.get_row("acd/q-billing")][1:] == ["░░"] * 8
+        assert queues.get_row("acd/q-billing")[0].plain == "Billing"  # the name stays
+        agents = app.query_one(AgentTable)
+        assert [c.plain for c in agents.get_row("acd/a-001")][:3] == ["王芳", "░░", "░░"]
+        assert "(figures hidden)" in str(banner.render())
+        source.send(FLOOR)
+        await _until(pilot, lambda: app.snapshots_applied >= 3)
+        await _until(pilot, lambda: not banner.display)
+        assert queues.get_row("acd/q-billing")[1].plain == "3"

@@ -13,11 +13,15 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from floorview.analytics.outlook import OutlookSettings, QueueOutlook, current_outlook
-from floorview.feed import Feed, Health
+from floorview.feed import Feed, FeedStatus, Health
 from floorview.model import FloorSnapshot
 from floorview.sources.base import DayPlan
+from floorview.ui.format import age as format_age
 from floorview.ui.header import FloorHeader
 from floorview.ui.tables import AgentTable, QueueTable
+
+#: Past this age a source's figures are hidden rather than shown as if they were current.
+DEFAULT_MASK_AFTER_S = 120.0
 
 
 class FloorApp(App[None]):
@@ -26,6 +30,9 @@ class FloorApp(App[None]):
     #boards { height: 1fr; }
     QueueTable { height: auto; max-height: 50%; }
     AgentTable { height: 1fr; }
+    #freshness { height: auto; padding: 0 1; display: none; text-style: bold; }
+    #freshness.stale { display: block; background: $warning; color: $text; }
+    #freshness.down { display: block; background: $error; color: $text; }
     #problems { height: auto; color: $error; padding: 0 1; display: none; }
     #problems.shown { display: block; }
     """
@@ -39,22 +46,28 @@ class FloorApp(App[None]):
         *,
         tick_s: float = 1.0,
         outlook: OutlookSettings | None = None,
+        mask_after_s: float = DEFAULT_MASK_AFTER_S,
     ) -> None:
         super().__init__()
         self.feeds = list(feeds)
         self.outlook_settings = outlook or OutlookSettings()
         self.outlook_error: str | None = None
         self.tick_s = tick_s
+        self.mask_after_s = mask_after_s
         self.snapshots_applied = 0
+        #: Sources whose figures are masked because their data is too old to act on.
+        self.masked: set[str] = set()
         # Held directly: timers and the poll workers may still fire while the app shuts
         # down, when a DOM query would no longer find them.
         self.header = FloorHeader(id="header")
+        self.freshness = Static(id="freshness")
         self.queue_table = QueueTable(id="queues")
         self.agent_table = AgentTable(id="agents")
         self.problems = Static(id="problems")
 
     def compose(self) -> ComposeResult:
         yield self.header
+        yield self.freshness
         with Vertical(id="boards"):
             yield self.queue_table
             yield self.agent_table
@@ -74,28 +87,32 @@ class FloorApp(App[None]):
         while True:
             snapshot = await feed.poll_once()
             if snapshot is not None:
+                self.masked.discard(feed.source.name)
                 self._apply(snapshot, feed.plan)
             self._refresh_status()
             await asyncio.sleep(feed.next_delay_s())
 
     def _apply(self, snapshot: FloorSnapshot, plan: DayPlan | None) -> None:
         colours = self.get_css_variables()
+        masked = snapshot.source in self.masked
         outlook: dict[str, QueueOutlook] = {}
-        if plan is not None:
+        if plan is not None and not masked:
             try:
                 outlook = current_outlook(snapshot, plan, self.outlook_settings)
                 self.outlook_error = None
             except Exception as exc:  # the board stays up without its Need column
                 self.outlook_error = f"re-forecast failed: {type(exc).__name__}: {exc}"
         with self.batch_update():
-            self.queue_table.show(snapshot, outlook, colours)
-            self.agent_table.show(snapshot, colours)
+            self.queue_table.show(snapshot, outlook, colours, masked=masked)
+            self.agent_table.show(snapshot, colours, masked=masked)
         self.snapshots_applied += 1
 
     def _refresh_status(self) -> None:
         statuses = [feed.status() for feed in self.feeds]
         latest = next((f.latest for f in self.feeds if f.latest is not None), None)
         self.header.show(latest, statuses)
+        self._mask_old_data(statuses)
+        self._show_freshness(statuses)
         problems = self.problems
         lines = [s.last_error for s in statuses if s.last_error and s.health is not Health.OK]
         lines += [f"{f.source.name} plan: {f.plan_error}" for f in self.feeds if f.plan_error]
@@ -103,6 +120,33 @@ class FloorApp(App[None]):
             lines.append(self.outlook_error)
         problems.set_class(bool(lines), "shown")
         problems.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
+
+    def _mask_old_data(self, statuses: list[FeedStatus]) -> None:
+        # Numbers this old would mislead whoever acts on them; names and layout stay.
+        for feed, status in zip(self.feeds, statuses, strict=True):
+            old = status.age_s is not None and status.age_s > self.mask_after_s
+            name = feed.source.name
+            if old and name not in self.masked and feed.latest is not None:
+                self.masked.add(name)
+                self._apply(feed.latest, feed.plan)
+
+    def _show_freshness(self, statuses: list[FeedStatus]) -> None:
+        """A full-width banner no one can miss: SOURCE DOWN or STALE, with the data's age."""
+        parts = []
+        worst = Health.OK
+        for status in statuses:
+            age = "no data yet" if status.age_s is None else f"data {format_age(status.age_s)} old"
+            if status.health is Health.DOWN:
+                worst = Health.DOWN
+                parts.append(f"✖ SOURCE DOWN: {status.source}, {age}")
+            elif status.health is Health.STALE:
+                worst = Health.DOWN if worst is Health.DOWN else Health.STALE
+                parts.append(f"⚠ STALE: {status.source}, {age}")
+            if status.source in self.masked:
+                parts[-1] += " (figures hidden)"
+        self.freshness.set_class(worst is Health.DOWN, "down")
+        self.freshness.set_class(worst is Health.STALE, "stale")
+        self.freshness.update(Text("   ".join(parts), no_wrap=True, overflow="ellipsis"))
 
     async def on_unmount(self) -> None:
         for feed in self.feeds:

@@ -106,12 +106,17 @@ class QueueTable(LiveTable):
         snapshot: FloorSnapshot,
         outlook: Mapping[str, QueueOutlook],
         colours: dict[str, str],
+        *,
+        masked: bool = False,
     ) -> None:
         prefix = f"{snapshot.source}/"
         self.apply_rows(
             prefix,
             (
-                (prefix + q.id, self._cells(q, snapshot, outlook.get(q.id), colours))
+                (
+                    prefix + q.id,
+                    _mask(self._cells(q, snapshot, outlook.get(q.id), colours), masked),
+                )
                 for q in snapshot.queues
             ),
         )
@@ -144,6 +149,16 @@ class QueueTable(LiveTable):
         )
 
 
+MASK = "░░"
+
+
+def _mask(cells: tuple[Text, ...], masked: bool, keep: int = 1) -> tuple[Text, ...]:
+    """Hide every figure but the first ``keep`` cells (the names) when data is too old."""
+    if not masked:
+        return cells
+    return cells[:keep] + tuple(right(MASK, "dim") for _ in cells[keep:])
+
+
 def _required(outlook: QueueOutlook | None, colours: dict[str, str]) -> Text:
     if outlook is None:
         return right(MISSING)
@@ -164,13 +179,15 @@ class AgentTable(LiveTable):
     )
     FLEX = "queues"
 
-    def show(self, snapshot: FloorSnapshot, colours: dict[str, str]) -> None:
+    def show(
+        self, snapshot: FloorSnapshot, colours: dict[str, str], *, masked: bool = False
+    ) -> None:
         prefix = f"{snapshot.source}/"
         names = {q.id: q.name for q in snapshot.queues}
         self.apply_rows(
             prefix,
             (
-                (prefix + a.id, self._cells(a, snapshot, names, colours))
+                (prefix + a.id, _mask(self._cells(a, snapshot, names, colours), masked))
                 for a in snapshot.agents
             ),
         )
