@@ -14,6 +14,7 @@ from floorview.config import Config, ConfigError, DisplayConfig, SourceConfig, l
 
 if TYPE_CHECKING:
     from floorview.analytics.outlook import OutlookSettings
+    from floorview.feed import Feed
     from floorview.sources.base import Source
     from floorview.ui.app import FloorApp
 
@@ -45,16 +46,40 @@ def outlook_settings(config: Config) -> OutlookSettings:
 def make_source(config: SourceConfig) -> Source:
     from floorview.sources.rest import RestSource
 
-    return RestSource(config.name, config.url, timeout_s=config.timeout_s)
+    return RestSource(
+        config.name,
+        config.url,
+        timeout_s=config.timeout_s,
+        poll_deadline_s=config.poll_deadline_s,
+        max_requests_per_s=config.max_requests_per_s,
+        burst=config.burst,
+        max_response_bytes=config.max_response_bytes,
+    )
+
+
+def make_feed(config: SourceConfig) -> Feed:
+    from floorview.feed import Feed
+
+    return Feed(
+        make_source(config),
+        config.poll_interval_s,
+        poll_deadline_s=config.poll_deadline_s,
+        circuit_failures=config.circuit_failures,
+        circuit_reset_s=config.circuit_reset_s,
+    )
 
 
 def build_app(config: Config) -> FloorApp:
     # Imported here so `floorview check-config` and `erlang` start without loading Textual.
-    from floorview.feed import Feed
     from floorview.ui.app import FloorApp
 
-    feeds = [Feed(make_source(s), s.poll_interval_s) for s in config.sources]
-    return FloorApp(feeds, outlook=outlook_settings(config))
+    feeds = [make_feed(s) for s in config.sources]
+    return FloorApp(
+        feeds,
+        outlook=outlook_settings(config),
+        mask_after_s=config.display.mask_after_s,
+        title=config.display.title,
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -28,11 +28,23 @@ class SourceConfig:
     url: str
     poll_interval_s: float = 2.0
     timeout_s: float = 5.0
+    #: One poll, body included, must finish within this; a trickling body cannot hang it.
+    poll_deadline_s: float = 10.0
+    #: The request budget (a token bucket): at most burst + max_requests_per_s * T requests
+    #: in any T seconds, floor, forecast and intervals requests alike.
+    max_requests_per_s: float = 5.0
+    burst: int = 5
+    max_response_bytes: int = 20_000_000
+    #: After this many failed polls in a row the source is left alone for circuit_reset_s.
+    circuit_failures: int = 5
+    circuit_reset_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class DisplayConfig:
     title: str = "floorview"
+    #: Past this data age a source's figures are hidden (names stay) until fresh data comes.
+    mask_after_s: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +97,14 @@ def one_of(*choices: str) -> Check:
     return check
 
 
+def in_int_range(lo: int, hi: int) -> Check:
+    # Written with underscores, as TOML allows: "20_000_000" reads better than "2e+07".
+    def check(value: Any) -> str | None:
+        return None if lo <= value <= hi else f"must be between {lo:_} and {hi:_}, got {value!r}"
+
+    return check
+
+
 def http_url(value: Any) -> str | None:
     if re.match(r"^https?://[^\s/]+", value):
         return None
@@ -101,10 +121,17 @@ SOURCE_FIELDS: dict[str, Field] = {
     "url": Field(str, required=True, check=http_url),
     "poll_interval_s": Field((int, float), check=in_range(0.2, 3600)),
     "timeout_s": Field((int, float), check=in_range(0.1, 120)),
+    "poll_deadline_s": Field((int, float), check=in_range(0.1, 600)),
+    "max_requests_per_s": Field((int, float), check=in_range(0.01, 1000)),
+    "burst": Field(int, check=in_int_range(1, 1000)),
+    "max_response_bytes": Field(int, check=in_int_range(1_000, 1_000_000_000)),
+    "circuit_failures": Field(int, check=in_int_range(1, 1000)),
+    "circuit_reset_s": Field((int, float), check=in_range(1, 3600)),
 }
 
 DISPLAY_FIELDS: dict[str, Field] = {
     "title": Field(str, check=non_empty),
+    "mask_after_s": Field((int, float), check=in_range(5, 86_400)),
 }
 
 def ratio_map(value: Any) -> str | None:

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from floorview.sim import wire
+from floorview.sim import faults, wire
 from floorview.sim.engine import Simulator, UnknownQueue, VersionConflict
 
 Clock = Callable[[], float]
@@ -87,6 +87,7 @@ def create_app(sim: Simulator, clock: Clock | None = None) -> Starlette:
     # Requests are answered on one event loop, but a test may also read the simulator from
     # another thread while a server runs; the lock keeps every answer one consistent floor.
     lock = threading.Lock()
+    fault_counts: Counter[str] = Counter()
 
     def advanced() -> None:
         sim.run_until(sim_clock.sim_seconds())
@@ -94,7 +95,13 @@ def create_app(sim: Simulator, clock: Clock | None = None) -> Starlette:
     async def health(request: Request) -> Response:
         with lock:
             advanced()
-            return JSONResponse({"status": "ok", "as_of": wire.iso(sim, sim.t)})
+            body: dict[str, Any] = {"status": "ok", "as_of": wire.iso(sim, sim.t)}
+        if sim.config.faults is not None:
+            # Health itself is never faulted, so this is where a client can see the faults.
+            body["faults"] = {
+                "spec": str(sim.config.faults), "injected": faults.describe(fault_counts),
+            }
+        return JSONResponse(body)
 
     async def floor(request: Request) -> Response:
         with lock:
@@ -164,4 +171,7 @@ def create_app(sim: Simulator, clock: Clock | None = None) -> Starlette:
     app.state.sim = sim
     app.state.requests = Counter()
     app.add_middleware(_CountRequests, counter=app.state.requests)
+    app.state.faults = fault_counts
+    if sim.config.faults is not None:
+        faults.install(app, sim.config.faults, sim.config.seed, fault_counts)
     return app

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from floorview.sim.faults import FaultSpec, parse_fault_spec
+
 DEFAULT_DATE = dt.date(2026, 11, 23)
 DEFAULT_START = dt.time(10, 0)
 
@@ -71,6 +73,9 @@ class SimConfig:
     demand_seed: int | None = None
     tickets_per_day: float = 90.0
     site: str = "Simulated floor"
+    #: HTTP faults to inject when served (``floorview.sim.faults``); None serves cleanly.
+    #: They never change the floor itself, only what clients receive of it.
+    faults: FaultSpec | None = None
 
     def __post_init__(self) -> None:
         if self.seed < 0:
@@ -146,6 +151,13 @@ def _seed(text: str) -> int:
     return value
 
 
+def _faults(text: str) -> FaultSpec:
+    try:
+        return parse_fault_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     """The simulator's options, shared by ``floorview sim`` and ``floorview demo``."""
     d = SimConfig()
@@ -172,6 +184,12 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
         "--queues", type=_positive_int, default=d.n_queues, metavar="N",
         help=f"number of queues (default {d.n_queues})",
     )
+    group.add_argument(
+        "--faults", type=_faults, default=None, metavar="SPEC",
+        help="inject HTTP faults at given rates, e.g. 'latency=0.3:2,5xx=0.1,drop=0.05' "
+        "(kinds: latency, timeout, 5xx, 429, malformed, truncated, drift, drop, trickle, "
+        "huge; see docs/floor-api.md)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
@@ -182,4 +200,5 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         date=args.date,
         n_agents=args.agents,
         n_queues=args.queues,
+        faults=args.faults,
     )

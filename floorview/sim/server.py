@@ -18,14 +18,18 @@ from floorview.sim.config import SimConfig
 from floorview.sim.engine import Simulator
 
 _STARTUP_TIMEOUT_S = 10.0
+#: Below RunningSim.stop's default join timeout, so a stop returns with the thread ended.
+_GRACEFUL_SHUTDOWN_S = 2.0
 
 
 def _uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     # No access log and no logging set-up of uvicorn's own: one line per poll would
     # scribble over the dashboard, and reconfiguring logging is the host program's call.
+    # A graceful shutdown waits for requests in flight; an injected timeout or trickle to a
+    # client that never gives up would otherwise hold it (and RunningSim.stop) for good.
     return uvicorn.Config(
         app, host=host, port=port, access_log=False, log_config=None, log_level="warning",
-        lifespan="off",
+        lifespan="off", timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
     )
 
 
@@ -40,7 +44,8 @@ class RunningSim:
     """A simulator served on a background thread; ``stop()`` shuts it down."""
 
     url: str
-    #: The served app: ``app.state.sim`` is the simulator, ``app.state.requests`` the counts.
+    #: The served app: ``app.state.sim`` is the simulator, ``app.state.requests`` the counts,
+    #: ``app.state.faults`` the injected faults per kind (``floorview.sim.faults``).
     app: Starlette
     _server: uvicorn.Server
     _thread: threading.Thread

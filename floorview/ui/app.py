@@ -47,8 +47,10 @@ class FloorApp(App[None]):
         tick_s: float = 1.0,
         outlook: OutlookSettings | None = None,
         mask_after_s: float = DEFAULT_MASK_AFTER_S,
+        title: str = "floorview",
     ) -> None:
         super().__init__()
+        self.title = title
         self.feeds = list(feeds)
         self.outlook_settings = outlook or OutlookSettings()
         self.outlook_error: str | None = None
