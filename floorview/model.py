@@ -133,13 +133,41 @@ class FloorSnapshot:
     agents: tuple[Agent, ...]
     queue_by_id: dict[str, Queue] = field(init=False, repr=False, compare=False)
     agent_by_id: dict[str, Agent] = field(init=False, repr=False, compare=False)
+    # Per-queue head counts, taken in one pass over the agents: the queue board and the
+    # outlook ask for every queue, and a scan per question is queues x agents.
+    _staffed: dict[str, int] = field(init=False, repr=False, compare=False)
+    _available: dict[str, int] = field(init=False, repr=False, compare=False)
+    _busy: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "queue_by_id", {q.id: q for q in self.queues})
         object.__setattr__(self, "agent_by_id", {a.id: a for a in self.agents})
+        staffed: dict[str, int] = {}
+        available: dict[str, int] = {}
+        busy: dict[str, int] = {}
+        available_state, busy_states = AgentState.AVAILABLE, (AgentState.ON_CONTACT, AgentState.ACW)
+        for a in self.agents:
+            state = a.state
+            if state not in STAFFED_STATES:
+                continue
+            queue_ids: tuple[str, ...] | set[str] = a.queue_ids
+            if len(queue_ids) > 1:
+                # An agent who lists a queue twice is still one agent on it.
+                queue_ids = set(queue_ids)
+            for qid in queue_ids:
+                staffed[qid] = staffed.get(qid, 0) + 1
+            if state is available_state:
+                for qid in queue_ids:
+                    available[qid] = available.get(qid, 0) + 1
+            elif state in busy_states and a.contact is not None:
+                qid = a.contact.queue_id
+                busy[qid] = busy.get(qid, 0) + 1
+        object.__setattr__(self, "_staffed", staffed)
+        object.__setattr__(self, "_available", available)
+        object.__setattr__(self, "_busy", busy)
 
     def staffed_on(self, queue_id: str) -> int:
-        return sum(1 for a in self.agents if a.state in STAFFED_STATES and queue_id in a.queue_ids)
+        return self._staffed.get(queue_id, 0)
 
     def effective_on(self, queue_id: str) -> int:
         """Agents serving this queue's contacts now, plus available agents who take it.
@@ -148,18 +176,7 @@ class FloorSnapshot:
         not capacity here, an idle one is capacity for every queue they take. The interval
         equivalent is the Floor API's ``agents_effective``.
         """
-        return sum(
-            1
-            for a in self.agents
-            if (a.state is AgentState.AVAILABLE and queue_id in a.queue_ids)
-            or (
-                a.state in (AgentState.ON_CONTACT, AgentState.ACW)
-                and a.contact is not None
-                and a.contact.queue_id == queue_id
-            )
-        )
+        return self._available.get(queue_id, 0) + self._busy.get(queue_id, 0)
 
     def available_on(self, queue_id: str) -> int:
-        return sum(
-            1 for a in self.agents if a.state is AgentState.AVAILABLE and queue_id in a.queue_ids
-        )
+        return self._available.get(queue_id, 0)

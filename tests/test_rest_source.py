@@ -1,13 +1,20 @@
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from floorview.model import AgentState, Channel
+from floorview.model import STAFFED_STATES, AgentState, Channel, FloorSnapshot
+from floorview.sim import wire
+from floorview.sim.config import SimConfig
+from floorview.sim.engine import Simulator
+from floorview.sources import parse as p
+from floorview.sources import rest
 from floorview.sources.base import SourceError
 from floorview.sources.rest import RestSource, parse_floor
 
@@ -129,3 +136,156 @@ def test_effective_staffing_counts_busy_agents_only_on_their_contacts_queue() ->
     assert snap.effective_on("q-billing") == 1
     assert snap.effective_on("q-chat") == 0
     assert snap.staffed_on("q-chat") == 1
+
+
+# --- the fast readers against the strict ones ----------------------------------------------
+#
+# parse_floor reads each queue and agent with a fast reader and falls back to the strict one
+# only when the fast one is unsure. These hold the two to the same answer: the same snapshot
+# for valid data, the same SchemaError (same field path) for invalid data.
+
+
+def _strict_floor(data: Any, source: str = "sim") -> FloorSnapshot:
+    """parse_floor with every item read by the strict readers alone."""
+    d = p.obj(data, "floor")
+    queues = p.array(d, "queues", "floor")
+    agents = p.array(d, "agents", "floor")
+    return FloorSnapshot(
+        source=source,
+        as_of=p.timestamp(d, "as_of", "floor"),
+        site=p.text(d, "site", "floor"),
+        queues=tuple(rest._strict_queue(q, f"queues[{i}]") for i, q in enumerate(queues)),
+        agents=tuple(rest._strict_agent(a, f"agents[{i}]") for i, a in enumerate(agents)),
+    )
+
+
+def _outcome(parse: Any, data: Any) -> Any:
+    try:
+        return parse(data, "sim")
+    except p.SchemaError as exc:
+        return ("error", str(exc))
+
+
+def _simulated_floor(**config: Any) -> dict[str, Any]:
+    sim = Simulator(SimConfig(**config))
+    return json.loads(json.dumps(wire.floor(sim)))
+
+
+def test_fast_and_strict_readers_agree_on_a_simulated_floor() -> None:
+    data = _simulated_floor(n_agents=300, n_queues=20, start=time(11, 20))
+    fast = parse_floor(data, "sim")
+    assert fast == _strict_floor(data)
+    states = {a.state for a in fast.agents}
+    # The floor exercises every branch: contacts, breaks, logged-out agents.
+    assert {AgentState.ON_CONTACT, AgentState.AVAILABLE, AgentState.AUX} <= states
+    assert any(a.contact is not None and a.contact.sentiment is not None for a in fast.agents)
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [path] + [leaf for k, v in value.items() for leaf in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [path] + [leaf for i, v in enumerate(value) for leaf in _leaves(v, (*path, i))]
+    return [path]
+
+
+LEAVES = [path for path in _leaves(FLOOR) if path]
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([0, -1, 2**53, 2**53 + 1, 10**400 // 10**390, 2**1100]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, -1.0, -1.5, 3.0, 2.5, 1e308, 5e-324]),
+    st.text(max_size=8),
+    st.sampled_from([
+        "voice", "fax", "available", "acw", "lunch", "", "q-billing", " a\x1b[2Jb ",
+        "2026-11-23T10:12:30Z", "2026-11-23T10:12:30", "2026-11-23T10:12:30+02:00",
+        "9999-12-31T23:59:59-05:00", "yesterday",
+    ]),
+)
+json_values = st.one_of(
+    json_scalars,
+    st.lists(json_scalars, max_size=3),
+    st.dictionaries(st.sampled_from(["queue", "started_at", "sentiment", "x"]), json_scalars,
+                    max_size=3),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(LEAVES), st.one_of(json_values, st.just(KeyError))),
+                min_size=1, max_size=3))
+def test_fast_readers_are_never_more_lenient_than_the_strict_ones(
+    changes: list[tuple[tuple[Any, ...], Any]],
+) -> None:
+    data = copy.deepcopy(FLOOR)
+    for path, value in changes:
+        target = data
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            if value is KeyError:
+                del target[path[-1]]
+            else:
+                target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change replaced what this path went through
+    assert _outcome(parse_floor, data) == _outcome(_strict_floor, data)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (["queues", 0, "waiting"], True, "queues[0].waiting: expected a number"),
+        (["queues", 0, "waiting"], 2**1100, "queues[0].waiting: out of range"),
+        (["queues", 0, "oldest_wait_s"], float("nan"), "queues[0].oldest_wait_s: out of range"),
+        (["queues", 0, "oldest_wait_s"], float("inf"), "queues[0].oldest_wait_s: out of range"),
+        (["agents", 0, "queues", 1], 7, "agents[0].queues[1]: expected a string, got int"),
+        (["agents", 0, "aux_reason"], 3, "agents[0].aux_reason: expected a string"),
+        (["agents", 0, "contact"], [], "agents[0].contact: expected an object, got list"),
+        (["agents", 0, "contact", "sentiment"], -1.5, "agents[0].contact.sentiment: out of range"),
+        (["agents", 0, "contact", "sentiment"], "0.5", "agents[0].contact.sentiment: expected a number"),
+        (["agents", 0, "today", "acw_s"], -1, "agents[0].today.acw_s: out of range"),
+        (["agents", 1, "today"], "none", "agents[1].today: expected an object, got str"),
+        (["agents", 1, "state_since"], "9999-12-31T23:59:59-05:00", "agents[1].state_since: out of range"),
+        (["agents", 1], None, "agents[1]: expected an object, got NoneType"),
+    ],
+)
+def test_edge_cases_are_errors_naming_the_field(path: list[Any], value: Any, message: str) -> None:
+    with pytest.raises(p.SchemaError) as info:
+        parse_floor(_broken(path, value), "sim")
+    assert message in str(info.value)
+
+
+def test_valid_values_off_the_fast_path_read_the_same() -> None:
+    data = _broken(["queues", 0, "waiting"], 3.0)
+    data["agents"][0]["contact"]["sentiment"] = -1
+    data["agents"][0]["state_since"] = "2026-11-23T12:12:30+02:00"
+    snap = parse_floor(data, "sim")
+    assert snap == _strict_floor(data)
+    assert snap.queues[0].waiting == 3 and type(snap.queues[0].waiting) is int
+    wang = snap.agents[0]
+    assert wang.contact is not None and wang.contact.sentiment == -1.0
+    assert wang.state_since == datetime(2026, 11, 23, 10, 12, 30, tzinfo=UTC)
+    assert wang.today is not None and type(wang.today.on_contact_s) is float
+
+
+# --- per-queue counts ---------------------------------------------------------------------
+
+
+def test_queue_counts_match_their_definitions_on_a_simulated_floor() -> None:
+    data = _simulated_floor(n_agents=300, n_queues=20, start=time(11, 20))
+    # One agent lists a queue twice: still one agent on it.
+    data["agents"][0]["queues"] *= 2
+    snap = parse_floor(data, "sim")
+    busy = (AgentState.ON_CONTACT, AgentState.ACW)
+    for q in [*snap.queues, None]:
+        qid = "q-nobody" if q is None else q.id
+        skilled = [a for a in snap.agents if qid in a.queue_ids]
+        assert snap.staffed_on(qid) == sum(a.state in STAFFED_STATES for a in skilled)
+        assert snap.available_on(qid) == sum(a.state is AgentState.AVAILABLE for a in skilled)
+        assert snap.effective_on(qid) == snap.available_on(qid) + sum(
+            1 for a in snap.agents
+            if a.state in busy and a.contact is not None and a.contact.queue_id == qid
+        )
+    assert sum(snap.staffed_on(q.id) for q in snap.queues) > 0

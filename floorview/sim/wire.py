@@ -21,9 +21,11 @@ def iso(sim: Simulator, t: float) -> str:
     millisecond.
     """
     when = sim.origin + dt.timedelta(milliseconds=round(t * 1000))
-    text = when.strftime("%Y-%m-%dT%H:%M:%S")
-    ms = when.microsecond // 1000
-    return f"{text}.{ms:03d}Z" if ms else f"{text}Z"
+    # isoformat is several times faster than strftime, and a 5000-agent floor has ~8000
+    # times per answer. The origin is UTC, so the text is 'YYYY-MM-DDTHH:MM:SS.mmm+00:00'.
+    text = when.isoformat(timespec="milliseconds")
+    ms = text[20:23]
+    return f"{text[:19]}Z" if ms == "000" else f"{text[:23]}Z"
 
 
 def _seconds(value: float) -> float:

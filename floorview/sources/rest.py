@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
+import math
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -20,9 +20,25 @@ from floorview.model import (
 )
 from floorview.sources import parse as p
 from floorview.sources.base import DayPlan, SourceError
+from floorview.sources.http import (
+    DEFAULT_BURST,
+    DEFAULT_MAX_REQUESTS_PER_S,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_POLL_DEADLINE_S,
+    DEFAULT_TIMEOUT_S,
+    HttpFetcher,
+    HttpLimits,
+)
 from floorview.sources.intervals import parse_actuals, parse_forecast
+from floorview.text import clean_text
 
 E = TypeVar("E", Channel, AgentState)
+
+_CHANNELS: dict[str, Channel] = {m.value: m for m in Channel}
+_STATES: dict[str, AgentState] = {m.value: m for m in AgentState}
+_EXACT = p.EXACT_INT
+_INF = math.inf
+_fromisoformat = datetime.fromisoformat
 
 
 def _enum(kind: type[E], data: dict[str, Any], key: str, where: str) -> E:
@@ -34,7 +50,153 @@ def _enum(kind: type[E], data: dict[str, Any], key: str, where: str) -> E:
         raise p.SchemaError(f"{where}.{key}", f"{value!r} is not one of {allowed}"[:160]) from None
 
 
+# A floor of 5000 agents is 100 000 fields, read on every poll. Each parse_* below first
+# tries a fast reader that accepts only what is plainly valid, with exact type checks and
+# no path strings, and raises on anything else; the strict reader then reads the value
+# again and says precisely what is wrong and where. So a fast reader may reject too much
+# (that only costs time) but must never accept what the strict one rejects, nor read a
+# value differently: each check mirrors one in floorview/sources/parse.py, and
+# tests/test_rest_source.py holds both readers to the same result on a simulated floor.
+# The model's frozen dataclasses are built with positional arguments, in field order,
+# because keywords cost a third more per object.
+
+
+class _Unsure(Exception):
+    """The fast reader does not vouch for this value; the strict reader decides."""
+
+
+def _num(value: Any) -> float:
+    if type(value) is float:
+        if 0.0 <= value < _INF:
+            return value
+    elif type(value) is int and 0 <= value < _EXACT:
+        return float(value)
+    raise _Unsure
+
+
+def _count(value: Any) -> int:
+    if type(value) is int and 0 <= value <= _EXACT:
+        return value
+    raise _Unsure
+
+
+def _text(value: Any) -> str:
+    if type(value) is str:
+        return clean_text(value)
+    raise _Unsure
+
+
+def _shared_text(value: Any, seen: dict[str, str]) -> str:
+    """``_text`` for the strings that repeat across agents (queue ids, teams, reasons)."""
+    cleaned = seen.get(value)
+    if cleaned is None:
+        cleaned = seen[value] = _text(value)
+    return cleaned
+
+
+def _time(value: Any) -> datetime:
+    # A wrong type or a bad string raises TypeError or ValueError: unsure by another name.
+    parsed = _fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise _Unsure
+    return parsed.astimezone(UTC)
+
+
+def _fast_queue_today(d: Any) -> QueueToday:
+    if type(d) is not dict:
+        raise _Unsure
+    return QueueToday(
+        _count(d["offered"]),
+        _count(d["answered"]),
+        _count(d["answered_within_sl"]),
+        _count(d["abandoned"]),
+        _count(d["handled"]),
+        _num(d["handle_time_s"]),
+        _num(d["wait_time_s"]),
+    )
+
+
+def _fast_queue(d: Any) -> Queue:
+    if type(d) is not dict:
+        raise _Unsure
+    return Queue(
+        _text(d["id"]),
+        _text(d["name"]),
+        _CHANNELS[d["channel"]],
+        _num(d["sl_threshold_s"]),
+        _num(d["sl_target"]),
+        _count(d["waiting"]),
+        _num(d["oldest_wait_s"]),
+        _fast_queue_today(d["today"]),
+    )
+
+
+def _fast_contact(d: Any, seen: dict[str, str]) -> Contact:
+    if type(d) is not dict:
+        raise _Unsure
+    sentiment = d.get("sentiment")
+    if sentiment is not None:
+        if type(sentiment) is float:
+            if not -1.0 <= sentiment < _INF:
+                raise _Unsure
+        elif type(sentiment) is int and -1 <= sentiment < _EXACT:
+            sentiment = float(sentiment)
+        else:
+            raise _Unsure
+    return Contact(_shared_text(d["queue"], seen), _time(d["started_at"]), sentiment)
+
+
+def _fast_agent_today(d: Any) -> AgentToday:
+    if type(d) is not dict:
+        raise _Unsure
+    on_contact, acw, available, aux = d["on_contact_s"], d["acw_s"], d["available_s"], d["aux_s"]
+    # Durations come as floats from any source that measures them; ints take the long way.
+    if not (
+        type(on_contact) is float and 0.0 <= on_contact < _INF
+        and type(acw) is float and 0.0 <= acw < _INF
+        and type(available) is float and 0.0 <= available < _INF
+        and type(aux) is float and 0.0 <= aux < _INF
+    ):
+        on_contact, acw, available, aux = _num(on_contact), _num(acw), _num(available), _num(aux)
+    return AgentToday(on_contact, acw, available, aux, _count(d["contacts"]))
+
+
+def _fast_agent(d: Any, seen: dict[str, str]) -> Agent:
+    if type(d) is not dict:
+        raise _Unsure
+    queues = d["queues"]
+    if type(queues) is not list:
+        raise _Unsure
+    try:
+        # Queue ids repeat on every agent: after the first agent, all are known.
+        queue_ids = tuple(map(seen.__getitem__, queues))
+    except (KeyError, TypeError):
+        queue_ids = tuple([_shared_text(q, seen) for q in queues])
+    aux_reason = d.get("aux_reason")
+    contact = d.get("contact")
+    today = d.get("today")
+    return Agent(
+        _text(d["id"]),
+        _text(d["name"]),
+        _shared_text(d["team"], seen),
+        _STATES[d["state"]],
+        None if aux_reason is None else _shared_text(aux_reason, seen),
+        _time(d["state_since"]),
+        queue_ids,
+        _count(d["version"]),
+        None if contact is None else _fast_contact(contact, seen),
+        None if today is None else _fast_agent_today(today),
+    )
+
+
 def parse_queue_today(data: Any, where: str) -> QueueToday:
+    try:
+        return _fast_queue_today(data)
+    except Exception:  # whatever it was, the strict reader finds it and names it
+        return _strict_queue_today(data, where)
+
+
+def _strict_queue_today(data: Any, where: str) -> QueueToday:
     d = p.obj(data, where)
     return QueueToday(
         offered=p.count(d, "offered", where),
@@ -48,6 +210,13 @@ def parse_queue_today(data: Any, where: str) -> QueueToday:
 
 
 def parse_queue(data: Any, where: str) -> Queue:
+    try:
+        return _fast_queue(data)
+    except Exception:  # whatever it was, the strict reader finds it and names it
+        return _strict_queue(data, where)
+
+
+def _strict_queue(data: Any, where: str) -> Queue:
     d = p.obj(data, where)
     return Queue(
         id=p.text(d, "id", where),
@@ -57,7 +226,7 @@ def parse_queue(data: Any, where: str) -> Queue:
         sl_target=p.number(d, "sl_target", where),
         waiting=p.count(d, "waiting", where),
         oldest_wait_s=p.number(d, "oldest_wait_s", where),
-        today=parse_queue_today(p.field(d, "today", where), f"{where}.today"),
+        today=_strict_queue_today(p.field(d, "today", where), f"{where}.today"),
     )
 
 
@@ -87,9 +256,16 @@ def parse_agent_today(data: Any, where: str) -> AgentToday | None:
 
 
 def parse_agent(data: Any, where: str) -> Agent:
+    try:
+        return _fast_agent(data, {})
+    except Exception:  # whatever it was, the strict reader finds it and names it
+        return _strict_agent(data, where)
+
+
+def _strict_agent(data: Any, where: str) -> Agent:
     d = p.obj(data, where)
     queues = p.array(d, "queues", where)
-    queue_ids = tuple(p.text({"q": q}, "q", f"{where}.queues[{i}]") for i, q in enumerate(queues))
+    queue_ids = tuple(p.text_item(q, f"{where}.queues[{i}]") for i, q in enumerate(queues))
     return Agent(
         id=p.text(d, "id", where),
         name=p.text(d, "name", where),
@@ -108,13 +284,22 @@ def parse_floor(data: Any, source: str) -> FloorSnapshot:
     d = p.obj(data, "floor")
     queues = p.array(d, "queues", "floor")
     agents = p.array(d, "agents", "floor")
-    return FloorSnapshot(
-        source=source,
-        as_of=p.timestamp(d, "as_of", "floor"),
-        site=p.text(d, "site", "floor"),
-        queues=tuple(parse_queue(q, f"queues[{i}]") for i, q in enumerate(queues)),
-        agents=tuple(parse_agent(a, f"agents[{i}]") for i, a in enumerate(agents)),
-    )
+    as_of = p.timestamp(d, "as_of", "floor")
+    site = p.text(d, "site", "floor")
+    parsed_queues = []
+    for i, q in enumerate(queues):
+        try:
+            parsed_queues.append(_fast_queue(q))
+        except Exception:  # only now is the path worth building
+            parsed_queues.append(_strict_queue(q, f"queues[{i}]"))
+    seen: dict[str, str] = {}
+    parsed_agents = []
+    for i, a in enumerate(agents):
+        try:
+            parsed_agents.append(_fast_agent(a, seen))
+        except Exception:  # only now is the path worth building
+            parsed_agents.append(_strict_agent(a, f"agents[{i}]"))
+    return FloorSnapshot(source, as_of, site, tuple(parsed_queues), tuple(parsed_agents))
 
 
 class RestSource:
@@ -125,30 +310,26 @@ class RestSource:
         name: str,
         base_url: str,
         *,
-        timeout_s: float = 5.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         transport: httpx.AsyncBaseTransport | None = None,
+        poll_deadline_s: float = DEFAULT_POLL_DEADLINE_S,
+        max_requests_per_s: float = DEFAULT_MAX_REQUESTS_PER_S,
+        burst: int = DEFAULT_BURST,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.name = name
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout_s),
-            transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "floorview"},
+        limits = HttpLimits(
+            timeout_s=timeout_s,
+            poll_deadline_s=poll_deadline_s,
+            max_requests_per_s=max_requests_per_s,
+            burst=burst,
+            max_response_bytes=max_response_bytes,
         )
+        # One fetcher, so the floor, forecast and intervals requests share one budget.
+        self.http = HttpFetcher(name, base_url, limits=limits, transport=transport)
 
     async def _get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
-        try:
-            response = await self._client.get(path, params=params)
-        except httpx.TimeoutException:
-            raise SourceError(f"{self.name}: timed out fetching {path}") from None
-        except httpx.TransportError as exc:
-            raise SourceError(f"{self.name}: cannot reach {self._client.base_url}: {exc}") from None
-        if response.status_code != 200:
-            raise SourceError(f"{self.name}: {path} answered HTTP {response.status_code}")
-        try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise SourceError(f"{self.name}: {path} did not return valid JSON") from None
+        return await self.http.get_json(path, params)
 
     async def fetch_floor(self) -> FloorSnapshot:
         data = await self._get_json("/v1/floor")
@@ -168,4 +349,4 @@ class RestSource:
             raise SourceError(f"{self.name}: {exc}") from None
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self.http.aclose()
