@@ -70,3 +70,18 @@ async def test_settings_from_config_reach_the_outlook(tmp_path) -> None:  # type
     r = queue_ratios(plan.forecast, plan.actuals, snap.as_of)[other.id]
     a = erlang.traffic_erlangs(row["volume"] * r.volume, 900, row["aht_s"] * r.aht)
     assert tuned[other.id].required == int(erlang.required_agents_c(a, row["aht_s"] * r.aht, other.sl_threshold_s, other.sl_target))
+
+
+async def test_cached_ratios_give_the_same_outlook() -> None:
+    from floorview.analytics.outlook import OutlookCache, rest_of_day
+
+    snap, plan = await floor_and_plan()
+    cache = OutlookCache()
+    first = current_outlook(snap, plan, cache=cache)
+    assert current_outlook(snap, plan, cache=cache) == first == current_outlook(snap, plan)
+    # The full rest-of-day table agrees with the one-interval fast path.
+    table = rest_of_day(snap, plan)
+    now = table[table["start"] == pd.Timestamp(snap.as_of).floor("15min")]
+    assert sorted(now["queue"]) == sorted(first)
+    for row in now.itertuples():
+        assert first[row.queue].required == row.required_a

@@ -10,7 +10,14 @@ from datetime import UTC, date, datetime, time
 import pandas as pd
 
 from floorview.analytics.erlang import estimate_patience_s
-from floorview.analytics.reforecast import QueueTargets, ReforecastParams, reforecast
+from floorview.analytics.reforecast import (
+    INTERVAL,
+    QueueTargets,
+    Ratios,
+    ReforecastParams,
+    queue_ratios,
+    reforecast,
+)
 from floorview.model import FloorSnapshot
 from floorview.sources.base import DayPlan
 
@@ -58,36 +65,85 @@ def queue_targets(snapshot: FloorSnapshot, patience_s: float | None) -> dict[str
     }
 
 
+def _day_forecast(
+    snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings
+) -> pd.DataFrame:
+    forecast = plan.forecast if settings.forecast is None else settings.forecast
+    day = snapshot.as_of.date()
+    known = [q.id for q in snapshot.queues]
+    return forecast[forecast["queue"].isin(known) & (forecast["start"].dt.date == day)]
+
+
+def _table(
+    snapshot: FloorSnapshot,
+    plan: DayPlan,
+    settings: OutlookSettings,
+    ratios: Mapping[str, Ratios] | None,
+    until: datetime | None,
+) -> pd.DataFrame:
+    day = snapshot.as_of.date()
+    return reforecast(
+        _day_forecast(snapshot, plan, settings),
+        plan.actuals,
+        snapshot.as_of,
+        queue_targets(snapshot, settings.patience_s),
+        staffed_now={q.id: snapshot.effective_on(q.id) for q in snapshot.queues},
+        params=settings.params,
+        volume_override=settings.volume_override,
+        excluded=settings.excluded_on(day),
+        ratios=ratios,
+        until=until,
+    )
+
+
 def rest_of_day(
     snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings | None = None
 ) -> pd.DataFrame:
     """The re-forecast table from the interval in progress to the end of the day, for the
     queues both the floor and the plan know."""
-    settings = settings or OutlookSettings()
-    targets = queue_targets(snapshot, settings.patience_s)
-    forecast = plan.forecast if settings.forecast is None else settings.forecast
-    day = snapshot.as_of.date()
-    forecast = forecast[
-        forecast["queue"].isin(list(targets)) & (forecast["start"].dt.date == day)
-    ]
-    staffed = {q.id: snapshot.effective_on(q.id) for q in snapshot.queues}
-    return reforecast(
-        forecast,
-        plan.actuals,
-        snapshot.as_of,
-        targets,
-        staffed_now=staffed,
-        params=settings.params,
-        volume_override=settings.volume_override,
-        excluded=settings.excluded_on(day),
-    )
+    return _table(snapshot, plan, settings or OutlookSettings(), None, None)
+
+
+class OutlookCache:
+    """Keeps the volume and AHT ratios while the plan and the interval stay the same.
+
+    The ratios read every completed interval of the day; on a 200-queue floor computing them
+    costs far more than the one row per queue the board needs on each poll.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[int, int, pd.Timestamp] | None = None
+        self._ratios: dict[str, Ratios] = {}
+
+    def ratios(
+        self, snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings
+    ) -> dict[str, Ratios]:
+        interval = pd.Timestamp(snapshot.as_of).floor("15min")
+        key = (id(plan), id(settings), interval)
+        if key != self._key:
+            self._ratios = queue_ratios(
+                _day_forecast(snapshot, plan, settings),
+                plan.actuals,
+                snapshot.as_of,
+                settings.params,
+                settings.excluded_on(snapshot.as_of.date()),
+            )
+            self._key = key
+        return self._ratios
 
 
 def current_outlook(
-    snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings | None = None
+    snapshot: FloorSnapshot,
+    plan: DayPlan,
+    settings: OutlookSettings | None = None,
+    cache: OutlookCache | None = None,
 ) -> dict[str, QueueOutlook]:
-    table = rest_of_day(snapshot, plan, settings)
-    now = table[table["start"] == pd.Timestamp(snapshot.as_of).floor("15min")]
+    """Per queue, the re-forecast for the interval in progress."""
+    settings = settings or OutlookSettings()
+    ratios = cache.ratios(snapshot, plan, settings) if cache is not None else None
+    interval = pd.Timestamp(snapshot.as_of).floor("15min")
+    table = _table(snapshot, plan, settings, ratios, (interval + INTERVAL).to_pydatetime())
+    now = table[table["start"] == interval]
     out: dict[str, QueueOutlook] = {}
     for row in now.itertuples(index=False):
         required = row.required_c if math.isnan(row.required_a) else row.required_a

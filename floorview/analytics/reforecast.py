@@ -138,6 +138,8 @@ def reforecast(
     params: ReforecastParams = ReforecastParams(),
     volume_override: Mapping[str, float] | None = None,
     excluded: Collection[tuple[str, datetime]] = (),
+    ratios: Mapping[str, Ratios] | None = None,
+    until: datetime | None = None,
 ) -> pd.DataFrame:
     """The rest of the day, per queue per interval, from the interval in progress onwards.
 
@@ -149,11 +151,18 @@ def reforecast(
     interval in progress (when given), the schedule after it. ``gap`` is required minus
     expected (Erlang A's requirement when patience is known, else Erlang C's); positive means
     short. ``volume_override`` sets a queue's volume ratio by hand (a known event).
+
+    ``ratios`` from :func:`queue_ratios` may be passed in when the caller already has them
+    (they change only when the actuals do); ``until`` stops the table before that time.
     """
     now_ts = pd.Timestamp(now)
     current_start = now_ts.floor(INTERVAL)
-    ratios = queue_ratios(forecast, actuals, now, params, excluded)
-    rest = forecast[forecast["start"] >= current_start].copy()
+    if ratios is None:
+        ratios = queue_ratios(forecast, actuals, now, params, excluded)
+    keep = forecast["start"] >= current_start
+    if until is not None:
+        keep &= forecast["start"] < pd.Timestamp(until)
+    rest = forecast[keep].copy()
     rest = rest.sort_values(["queue", "start"]).reset_index(drop=True)
     overrides = volume_override or {}
 

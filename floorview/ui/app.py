@@ -12,7 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
-from floorview.analytics.outlook import OutlookSettings, QueueOutlook, current_outlook
+from floorview.analytics.outlook import (
+    OutlookCache,
+    OutlookSettings,
+    QueueOutlook,
+    current_outlook,
+)
 from floorview.feed import Feed, FeedStatus, Health
 from floorview.model import FloorSnapshot
 from floorview.sources.base import DayPlan
@@ -54,6 +59,7 @@ class FloorApp(App[None]):
         self.feeds = list(feeds)
         self.outlook_settings = outlook or OutlookSettings()
         self.outlook_error: str | None = None
+        self._outlook_caches: dict[str, OutlookCache] = {}
         self.tick_s = tick_s
         self.mask_after_s = mask_after_s
         self.snapshots_applied = 0
@@ -100,7 +106,8 @@ class FloorApp(App[None]):
         outlook: dict[str, QueueOutlook] = {}
         if plan is not None and not masked:
             try:
-                outlook = current_outlook(snapshot, plan, self.outlook_settings)
+                cache = self._outlook_caches.setdefault(snapshot.source, OutlookCache())
+                outlook = current_outlook(snapshot, plan, self.outlook_settings, cache)
                 self.outlook_error = None
             except Exception as exc:  # the board stays up without its Need column
                 self.outlook_error = f"re-forecast failed: {type(exc).__name__}: {exc}"
