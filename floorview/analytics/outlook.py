@@ -37,6 +37,9 @@ class OutlookSettings:
         return [(q, datetime.combine(day, t, tzinfo=UTC)) for q, t in self.exclude]
 
 
+DEFAULT_SETTINGS = OutlookSettings()
+
+
 @dataclass(frozen=True, slots=True)
 class QueueOutlook:
     queue_id: str
@@ -139,7 +142,7 @@ def current_outlook(
     cache: OutlookCache | None = None,
 ) -> dict[str, QueueOutlook]:
     """Per queue, the re-forecast for the interval in progress."""
-    settings = settings or OutlookSettings()
+    settings = settings or DEFAULT_SETTINGS
     ratios = cache.ratios(snapshot, plan, settings) if cache is not None else None
     interval = pd.Timestamp(snapshot.as_of).floor("15min")
     table = _table(snapshot, plan, settings, ratios, (interval + INTERVAL).to_pydatetime())

@@ -23,6 +23,7 @@ was offered in. Time comes in as ``now``; nothing here reads a clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,11 +76,6 @@ class Ratios:
     evidence_contacts: float  # the weighted actual contacts behind the volume ratio
 
 
-def _weights(starts: pd.Series, latest: pd.Timestamp, decay: float) -> np.ndarray:
-    age = ((latest - starts) / INTERVAL).to_numpy(dtype=float)
-    return np.power(1.0 - decay, age)
-
-
 def queue_ratios(
     forecast: pd.DataFrame,
     actuals: pd.DataFrame,
@@ -97,29 +93,37 @@ def queue_ratios(
     merged = done.merge(
         forecast[["queue", "start", "volume", "aht_s"]], on=["queue", "start"], how="inner"
     )
+    # One vectorised pass over every queue's completed intervals, then a cheap loop per queue.
+    latest = merged.groupby("queue")["start"].transform("max")
+    age = ((latest - merged["start"]) / INTERVAL).to_numpy(dtype=float)
+    w = np.power(1.0 - params.decay, age)
+    volume_fc = merged["volume"].to_numpy(dtype=float)
+    fc_aht = merged["aht_s"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Handle time measured in units of the forecast AHT, against the handled count.
+        in_fc_units = np.where(fc_aht > 0, merged["handle_time_s"].to_numpy(float) / fc_aht, 0)
+    sums = pd.DataFrame({
+        "queue": merged["queue"].to_numpy(),
+        "actual": w * merged["offered"].to_numpy(dtype=float),
+        "planned": w * volume_fc,
+        "variance": w * w * volume_fc,
+        "aht_units": w * in_fc_units,
+        "handled": w * merged["handled"].to_numpy(dtype=float),
+    }).groupby("queue").sum()
     ratios: dict[str, Ratios] = {}
     for queue in forecast["queue"].unique():
-        rows = merged[merged["queue"] == queue]
-        if rows.empty:
+        if queue not in sums.index:
             ratios[str(queue)] = Ratios(1.0, 1.0, 0.0)
             continue
-        w = _weights(rows["start"], rows["start"].max(), params.decay)
-        actual = float(np.sum(w * rows["offered"].to_numpy(dtype=float)))
-        planned = float(np.sum(w * rows["volume"].to_numpy(dtype=float)))
+        row = sums.loc[queue]
+        actual, planned = float(row["actual"]), float(row["planned"])
         volume = (params.volume_k + actual) / (params.volume_k + planned)
         # The weighted count's standard deviation if the forecast were right (Poisson).
-        spread = float(np.sqrt(np.sum(w * w * rows["volume"].to_numpy(dtype=float))))
+        spread = math.sqrt(float(row["variance"]))
         if params.noise_z > 0 and spread > 0:
             z = abs(actual - planned) / spread
             volume = 1.0 + (volume - 1.0) * max(0.0, 1.0 - params.noise_z / z) if z else 1.0
-        handled = rows["handled"].to_numpy(dtype=float)
-        fc_aht = rows["aht_s"].to_numpy(dtype=float)
-        # Handle time measured in units of the forecast AHT, against the handled count.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            in_fc_units = np.where(fc_aht > 0, rows["handle_time_s"].to_numpy(float) / fc_aht, 0)
-        aht = (params.aht_k + float(np.sum(w * in_fc_units))) / (
-            params.aht_k + float(np.sum(w * handled))
-        )
+        aht = (params.aht_k + float(row["aht_units"])) / (params.aht_k + float(row["handled"]))
         ratios[str(queue)] = Ratios(
             volume=float(np.clip(volume, params.ratio_min, params.ratio_max)),
             aht=float(np.clip(aht, params.ratio_min, params.ratio_max)),
