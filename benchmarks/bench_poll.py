@@ -12,12 +12,14 @@ every poll is timed:
     parse_floor        -> ``FloorSnapshot`` (strict checks and text cleaning included)
     queue counts       ``staffed_on`` / ``available_on`` / ``effective_on`` for every queue,
                        as the queue board asks for them
-    current_outlook    the re-forecast of the interval in progress, every queue
+    current_outlook    the re-forecast of the interval in progress, every queue, with the
+                       app's OutlookCache (ratios kept while plan and interval stay)
     free intermediates dropping the JSON tree and the snapshot; the poll pays for it too
 
-and, apart from the poll total because the feed refreshes it once a minute, the plan:
+and, apart from the poll total because the feed refreshes the plan once a minute:
 
     plan refresh       /v1/forecast + /v1/intervals bodies -> json.loads -> ``DayPlan``
+    outlook, new plan  the first current_outlook after it, which recomputes the ratios
 
 Median and p95 wall time per stage; peak memory per stage from a separate ``tracemalloc``
 run (tracing slows Python down several times, so it never overlaps the timed runs).
@@ -46,7 +48,7 @@ from typing import Any
 
 import httpx
 
-from floorview.analytics.outlook import current_outlook
+from floorview.analytics.outlook import OutlookCache, OutlookSettings, current_outlook
 from floorview.model import FloorSnapshot
 from floorview.sim.api import create_app
 from floorview.sim.config import SimConfig, parse_time_of_day
@@ -61,22 +63,31 @@ TARGET_MS = 50.0
 
 @dataclass(frozen=True, slots=True)
 class Bodies:
-    floor: bytes
+    #: Two successive polls, a second apart: passes alternate between them, so whatever the
+    #: parser remembers from one poll to the next is exercised as on a live floor.
+    floors: tuple[bytes, bytes]
     forecast: bytes
     intervals: bytes
 
 
 async def _fetch(sim: Simulator) -> Bodies:
-    # A frozen clock: the app answers at the time the simulator was built for.
-    transport = httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0))
+    # A stepped clock: the app answers at the time the simulator was built for, then 1 s on.
+    now = [0.0]
+    transport = httpx.ASGITransport(app=create_app(sim, clock=lambda: now[0]))
     async with httpx.AsyncClient(transport=transport, base_url="http://sim.test") as client:
-        day = {"date": sim.now.date().isoformat()}
-        out = []
-        for path, params in (("/v1/floor", None), ("/v1/forecast", day), ("/v1/intervals", day)):
+
+        async def get(path: str, params: dict[str, str] | None = None) -> bytes:
             response = await client.get(path, params=params)
             response.raise_for_status()
-            out.append(response.content)
-    return Bodies(*out)
+            return response.content
+
+        day = {"date": sim.now.date().isoformat()}
+        first = await get("/v1/floor")
+        forecast = await get("/v1/forecast", day)
+        intervals = await get("/v1/intervals", day)
+        now[0] = 1.0 / sim.config.speed
+        second = await get("/v1/floor")
+    return Bodies((first, second), forecast, intervals)
 
 
 def parse_plan(forecast: bytes, intervals: bytes) -> DayPlan:
@@ -98,7 +109,7 @@ def queue_counts(snapshot: FloorSnapshot) -> list[tuple[int, int, int]]:
 Stage = tuple[str, Callable[[Any], Any]]
 
 
-def poll_stages(plan: DayPlan) -> list[Stage]:
+def poll_stages(plan: DayPlan, settings: OutlookSettings, cache: OutlookCache) -> list[Stage]:
     """Each stage takes the previous stage's result; the first takes the floor body."""
 
     def counts(snapshot: FloorSnapshot) -> FloorSnapshot:
@@ -109,7 +120,7 @@ def poll_stages(plan: DayPlan) -> list[Stage]:
         ("floor json.loads", json.loads),
         ("parse_floor", lambda data: parse_floor(data, "sim")),
         ("queue counts", counts),
-        ("current_outlook", lambda snapshot: current_outlook(snapshot, plan)),
+        ("current_outlook", lambda snapshot: current_outlook(snapshot, plan, settings, cache)),
     ]
 
 
@@ -189,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     del sim
     gc.collect()
     plan = parse_plan(bodies.forecast, bodies.intervals)
-    stages = poll_stages(plan)
+    settings = OutlookSettings()
+    stages = poll_stages(plan, settings, OutlookCache())
 
-    snapshot = parse_floor(json.loads(bodies.floor), "sim")
+    snapshot = parse_floor(json.loads(bodies.floors[0]), "sim")
     command = "python benchmarks/bench_poll.py " + shlex.join(
         [
             f"--queues={args.queues}", f"--agents={args.agents}", f"--repeat={args.repeat}",
@@ -204,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print(
-        f"floor: {len(bodies.floor):,} bytes, {len(snapshot.agents):,} agents, "
+        f"floor: {len(bodies.floors[0]):,} bytes, {len(snapshot.agents):,} agents, "
         f"{len(snapshot.queues):,} queues, as of {snapshot.as_of:%H:%M:%S}Z"
     )
     print(
@@ -215,31 +227,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        for _ in range(args.repeat):
-            _run(stages, bodies.floor)
+        for i in range(args.repeat):
+            _run(stages, bodies.floors[i % 2])
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         return 0
 
-    _run(stages, bodies.floor)  # warm-up: imports, caches, first-call costs
+    _run(stages, bodies.floors[1])  # warm-up: imports, caches, first-call costs
     per_stage: list[list[float]] = [[] for _ in range(len(stages) + 1)]
     totals: list[float] = []
     plan_times: list[float] = []
-    for _ in range(args.repeat):
+    for i in range(args.repeat):
         # A full collection between passes, so a generation-2 sweep owed to earlier passes
         # does not land at random inside a timed one; the passes' own collections still do.
         gc.collect()
-        times = _run(stages, bodies.floor)
+        times = _run(stages, bodies.floors[i % 2])
         for column, seconds in zip(per_stage, times, strict=True):
             column.append(seconds)
         totals.append(sum(times))
+    cold_times: list[float] = []
     for _ in range(max(3, args.repeat // 5)):
         gc.collect()
         t = time.perf_counter()
-        parse_plan(bodies.forecast, bodies.intervals)
+        new_plan = parse_plan(bodies.forecast, bodies.intervals)
         plan_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        current_outlook(snapshot, new_plan, settings, OutlookCache())
+        cold_times.append(time.perf_counter() - t)
 
-    peaks, total_peak = _peaks(stages, bodies.floor)
+    peaks, total_peak = _peaks(stages, bodies.floors[0])
     tracemalloc.start()
     parse_plan(bodies.forecast, bodies.intervals)
     plan_peak = tracemalloc.get_traced_memory()[1]
@@ -254,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  -> {verdict} the {TARGET_MS:.0f} ms median target (network excluded)")
     print("\nonce a minute, outside the poll total:")
     print(_row("plan refresh", plan_times, plan_peak))
+    print(_row("outlook, new plan", cold_times, None))
     return 0
 
 

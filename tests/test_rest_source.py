@@ -289,3 +289,20 @@ def test_queue_counts_match_their_definitions_on_a_simulated_floor() -> None:
             if a.state in busy and a.contact is not None and a.contact.queue_id == qid
         )
     assert sum(snap.staffed_on(q.id) for q in snap.queues) > 0
+
+
+def test_the_parse_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rest, "_MEMO_ENTRIES", 10)
+    monkeypatch.setattr(rest, "_texts", {})
+    monkeypatch.setattr(rest, "_times", {})
+    agent = FLOOR["agents"][1]
+    for i in range(50):
+        parsed = rest.parse_agent(
+            {**agent, "id": f"a-{i}", "state_since": f"2026-11-23T10:{i:02d}:00Z"}, "agents[0]"
+        )
+        assert parsed.id == f"a-{i}"
+        assert len(rest._texts) <= 10 and len(rest._times) <= 10
+    long_name = "x" * 5000
+    parsed = rest.parse_agent({**agent, "name": long_name}, "agents[0]")
+    assert parsed.name == "x" * 119 + "…"
+    assert long_name not in rest._texts

@@ -12,8 +12,8 @@ BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u
 
 # Hostile pieces glued into otherwise random text: escape sequences (CSI, OSC with either
 # terminator, unterminated, bare ESC), C0 and C1 controls, bidi overrides and isolates,
-# other format characters, odd whitespace, surrogates are impossible in str from JSON but
-# lone ones are not from Python, so they are in too.
+# other format characters, odd whitespace, a lone surrogate (json.loads makes one from
+# "\ud800") and a private-use character.
 HOSTILE = [
     "\x1b[2J", "\x1b[31;1m", "\x1b]0;pwned\x07", "\x1b]8;;http://x\x1b\\", "\x1b]0;open",
     "\x1b", "\x1bc", "\x9b2J", "\x9d0;x\x9c", "\x00", "\x07", "\x7f", "\x85", "\r\n", "\t",
@@ -35,7 +35,9 @@ ordinary = st.lists(word, min_size=1, max_size=8).map(" ".join)
 
 
 def unsafe(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" or ch in BIDI
+    # Cc is C0, DEL and C1 (ESC among them); bidi controls are Cf, which goes whole, as do
+    # lone surrogates (Cs) and private-use characters (Co).
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") or ch in BIDI
 
 
 @settings(max_examples=500)

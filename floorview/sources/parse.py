@@ -1,9 +1,9 @@
 """Strict readers for JSON values: a wrong type is an error naming the field, never a 0.
 
-Each reader first tries the shape ``json.loads`` gives for valid data with exact type checks
-(``type(v) is float``; JSON never yields subclasses), and only when that fails goes through
-the general checks that say what is wrong. The readers are called for every field of every
-agent and interval, so the common case must not pay for building error messages.
+The text and number readers first try the shape ``json.loads`` gives for valid data, with
+exact type checks (``type(v) is float``; JSON never yields subclasses), and only when that
+fails go through the general checks that say what is wrong. They are called for every field
+of every interval row, so the common case must not pay for building error messages.
 """
 
 from __future__ import annotations
