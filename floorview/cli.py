@@ -33,9 +33,7 @@ def outlook_settings(config: Config) -> OutlookSettings:
         except ForecastFileError as exc:
             raise ConfigError(f"reforecast.forecast_csv: {exc}") from None
     return OutlookSettings(
-        params=ReforecastParams(
-            volume_k=r.volume_k, decay=r.decay, aht_k=r.aht_k, noise_z=r.noise_z
-        ),
+        params=ReforecastParams(**dict(r.tuning)),
         patience_s=r.patience_s,
         volume_override=dict(r.volume_override),
         exclude=[(q, dt.time.fromisoformat(hhmm)) for q, hhmm in r.exclude],

@@ -49,10 +49,9 @@ class DisplayConfig:
 
 @dataclass(frozen=True, slots=True)
 class ReforecastConfig:
-    volume_k: float = 5.0
-    decay: float = 0.15
-    aht_k: float = 30.0
-    noise_z: float = 2.0
+    #: The re-forecast tuning the config sets (volume_k, decay, aht_k, noise_z); keys left
+    #: out take ReforecastParams' defaults, which live in one place only.
+    tuning: tuple[tuple[str, float], ...] = ()
     #: Mean caller patience for Erlang A; None estimates it from the floor.
     patience_s: float | None = None
     #: A forecast and schedule CSV to use instead of the source's /v1/forecast.
@@ -284,6 +283,9 @@ def parse_config(text: str, path: Path) -> Config:
         values["volume_override"] = tuple(
             (k, float(v)) for k, v in values["volume_override"].items()
         )
+    values["tuning"] = tuple(
+        (key, values.pop(key)) for key in ("volume_k", "decay", "aht_k", "noise_z") if key in values
+    )
     if "exclude" in values:
         values["exclude"] = tuple(tuple(item.split(" ")) for item in values["exclude"])
     reforecast = ReforecastConfig(**values)

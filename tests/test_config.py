@@ -106,7 +106,7 @@ q-sales = 1.3
 def test_reforecast_section(tmp_path: Path) -> None:
     config = parse_config(REFORECAST, tmp_path / "floor.toml")
     r = config.reforecast
-    assert (r.volume_k, r.decay, r.aht_k, r.patience_s) == (10.0, 0.1, 30.0, None)
+    assert dict(r.tuning) == {"volume_k": 10.0, "decay": 0.1} and r.patience_s is None
     assert r.exclude == (("q-billing", "09:30"),)
     assert r.volume_override == (("q-sales", 1.3),)
     assert r.forecast_csv == (tmp_path / "plan.csv").resolve()
@@ -142,3 +142,12 @@ def test_check_config_loads_the_forecast_csv(tmp_path: Path, capsys: pytest.Capt
     assert "plan.csv:3: column volume: not a number" in capsys.readouterr().err
     (tmp_path / "plan.csv").write_text("queue,start,volume,aht_s,scheduled_agents\nq-sales,2026-11-23T09:00:00Z,40,300,9\n")
     assert main(["check-config", str(config)]) == 0
+
+
+def test_reforecast_tuning_defaults_come_from_the_maths_module(tmp_path: Path) -> None:
+    from floorview.analytics.reforecast import ReforecastParams
+    from floorview.cli import outlook_settings
+
+    assert outlook_settings(parse_config(GOOD, tmp_path / "f.toml")).params == ReforecastParams()
+    tuned = outlook_settings(parse_config(GOOD + "[reforecast]\nnoise_z = 0\n", tmp_path / "f.toml"))
+    assert tuned.params == ReforecastParams(noise_z=0.0)
