@@ -108,21 +108,19 @@ def create_app(sim: Simulator, clock: Clock | None = None) -> Starlette:
             advanced()
             return JSONResponse(wire.floor(sim))
 
-    async def intervals(request: Request) -> Response:
-        with lock:
-            advanced()
-            day = _date_param(request, sim)
-            if isinstance(day, Response):
-                return day
-            return JSONResponse(wire.intervals(sim, day))
+    def for_day(build: Callable[[Simulator, dt.date], Any]) -> Callable[..., Any]:
+        async def endpoint(request: Request) -> Response:
+            with lock:
+                advanced()
+                day = _date_param(request, sim)
+                if isinstance(day, Response):
+                    return day
+                return JSONResponse(build(sim, day))
 
-    async def forecast(request: Request) -> Response:
-        with lock:
-            advanced()
-            day = _date_param(request, sim)
-            if isinstance(day, Response):
-                return day
-            return JSONResponse(wire.forecast(sim, day))
+        return endpoint
+
+    intervals = for_day(wire.intervals)
+    forecast = for_day(wire.forecast)
 
     async def tickets(request: Request) -> Response:
         escalated_only = request.query_params.get("escalated", "").lower() in ("true", "1")
