@@ -54,11 +54,9 @@ class FeedStatus:
     retry_in_s: float | None = None  # seconds to the next attempt while failing, if known
 
 
-def _retry_after_s(exc: Exception) -> float | None:
-    # Duck-typed so that any source's errors may carry a server's requested wait
-    # (sources/http.py FetchError does), without the feed depending on one transport.
-    value = getattr(exc, "retry_after_s", None)
-    if isinstance(value, int | float) and math.isfinite(value) and value > 0:
+def _retry_after_s(exc: BaseException) -> float | None:
+    value = exc.retry_after_s if isinstance(exc, SourceError) else None
+    if value is not None and math.isfinite(value) and value > 0:
         return float(value)
     return None
 

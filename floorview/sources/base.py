@@ -12,7 +12,15 @@ from floorview.model import FloorSnapshot
 
 
 class SourceError(Exception):
-    """A source could not give a usable floor; the message is shown to the user as is."""
+    """A source could not give a usable floor; the message is shown to the user as is.
+
+    ``retry_after_s`` is how long the source (a server's Retry-After, or our own request
+    budget) asks us to wait before the next request; None leaves it to the feed's backoff.
+    """
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,16 +43,7 @@ _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 class FetchError(SourceError):
-    """A request to a source failed.
-
-    ``retry_after_s`` is how long the server (or our own request budget) asks us to wait
-    before the next request, already clamped to sane bounds; None leaves it to the feed's
-    backoff.
-    """
-
-    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+    """A request to a source failed (retry_after_s already clamped to sane bounds)."""
 
 
 class RequestTimeout(FetchError):
