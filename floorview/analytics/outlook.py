@@ -81,12 +81,13 @@ def _table(
     snapshot: FloorSnapshot,
     plan: DayPlan,
     settings: OutlookSettings,
+    forecast: pd.DataFrame,
     ratios: Mapping[str, Ratios] | None,
     until: datetime | None,
 ) -> pd.DataFrame:
     day = snapshot.as_of.date()
     return reforecast(
-        _day_forecast(snapshot, plan, settings),
+        forecast,
         plan.actuals,
         snapshot.as_of,
         queue_targets(snapshot, settings.patience_s),
@@ -104,35 +105,38 @@ def rest_of_day(
 ) -> pd.DataFrame:
     """The re-forecast table from the interval in progress to the end of the day, for the
     queues both the floor and the plan know."""
-    return _table(snapshot, plan, settings or OutlookSettings(), None, None)
+    settings = settings or DEFAULT_SETTINGS
+    return _table(snapshot, plan, settings, _day_forecast(snapshot, plan, settings), None, None)
 
 
 class OutlookCache:
-    """Keeps the volume and AHT ratios while the plan and the interval stay the same.
+    """Keeps the day's forecast rows and the volume and AHT ratios while the plan and the
+    interval stay the same.
 
     The ratios read every completed interval of the day; on a 200-queue floor computing them
-    costs far more than the one row per queue the board needs on each poll.
+    (and filtering the forecast to the day) costs far more than the one row per queue the
+    board needs on each poll.
     """
 
     def __init__(self) -> None:
         self._key: tuple[int, int, pd.Timestamp] | None = None
-        self._ratios: dict[str, Ratios] = {}
+        self.forecast = pd.DataFrame()
+        self.ratios: dict[str, Ratios] = {}
 
-    def ratios(
-        self, snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings
-    ) -> dict[str, Ratios]:
+    def refresh(self, snapshot: FloorSnapshot, plan: DayPlan, settings: OutlookSettings) -> None:
         interval = pd.Timestamp(snapshot.as_of).floor("15min")
         key = (id(plan), id(settings), interval)
-        if key != self._key:
-            self._ratios = queue_ratios(
-                _day_forecast(snapshot, plan, settings),
-                plan.actuals,
-                snapshot.as_of,
-                settings.params,
-                settings.excluded_on(snapshot.as_of.date()),
-            )
-            self._key = key
-        return self._ratios
+        if key == self._key:
+            return
+        self.forecast = _day_forecast(snapshot, plan, settings)
+        self.ratios = queue_ratios(
+            self.forecast,
+            plan.actuals,
+            snapshot.as_of,
+            settings.params,
+            settings.excluded_on(snapshot.as_of.date()),
+        )
+        self._key = key
 
 
 def current_outlook(
@@ -143,9 +147,14 @@ def current_outlook(
 ) -> dict[str, QueueOutlook]:
     """Per queue, the re-forecast for the interval in progress."""
     settings = settings or DEFAULT_SETTINGS
-    ratios = cache.ratios(snapshot, plan, settings) if cache is not None else None
+    if cache is not None:
+        cache.refresh(snapshot, plan, settings)
+        forecast, ratios = cache.forecast, cache.ratios
+    else:
+        forecast, ratios = _day_forecast(snapshot, plan, settings), None
     interval = pd.Timestamp(snapshot.as_of).floor("15min")
-    table = _table(snapshot, plan, settings, ratios, (interval + INTERVAL).to_pydatetime())
+    until = (interval + INTERVAL).to_pydatetime()
+    table = _table(snapshot, plan, settings, forecast, ratios, until)
     now = table[table["start"] == interval]
     out: dict[str, QueueOutlook] = {}
     for row in now.itertuples(index=False):
