@@ -8,13 +8,14 @@ The simulator is built in-process and its Floor API app is asked once, through
 network is not part of the figure. Then, ``--repeat`` times, each stage the dashboard runs on
 every poll is timed:
 
-    floor json.loads   the /v1/floor body -> Python objects (what ``response.json()`` does)
-    parse_floor        -> ``FloorSnapshot`` (strict checks and text cleaning included)
+    parse_floor_body   the /v1/floor body -> ``FloorSnapshot``: msgspec decodes and checks
+                       it, the model's objects are built, text cleaned (what
+                       ``RestSource.fetch_floor`` does with the bytes it fetched)
     queue counts       ``staffed_on`` / ``available_on`` / ``effective_on`` for every queue,
                        as the queue board asks for them
     current_outlook    the re-forecast of the interval in progress, every queue, with the
                        app's OutlookCache (ratios kept while plan and interval stay)
-    free intermediates dropping the JSON tree and the snapshot; the poll pays for it too
+    free intermediates dropping the snapshot (and the last one's); the poll pays for it too
 
 and, apart from the poll total because the feed refreshes the plan once a minute:
 
@@ -56,7 +57,7 @@ from floorview.sim.engine import Simulator
 from floorview.sources import parse as p
 from floorview.sources.base import DayPlan
 from floorview.sources.intervals import parse_actuals, parse_forecast
-from floorview.sources.rest import parse_floor
+from floorview.sources.rest import parse_floor_body
 
 TARGET_MS = 50.0
 
@@ -117,8 +118,7 @@ def poll_stages(plan: DayPlan, settings: OutlookSettings, cache: OutlookCache) -
         return snapshot
 
     return [
-        ("floor json.loads", json.loads),
-        ("parse_floor", lambda data: parse_floor(data, "sim")),
+        ("parse_floor_body", lambda body: parse_floor_body(body, "sim")),
         ("queue counts", counts),
         ("current_outlook", lambda snapshot: current_outlook(snapshot, plan, settings, cache)),
     ]
@@ -127,7 +127,7 @@ def poll_stages(plan: DayPlan, settings: OutlookSettings, cache: OutlookCache) -
 def _run(stages: list[Stage], first: Any) -> list[float]:
     """Seconds per stage for one pass, then for freeing what the stages made.
 
-    Every intermediate (the JSON tree, the snapshot) stays alive to the end of the pass, so
+    Every intermediate (the snapshot, the outlook) stays alive to the end of the pass, so
     that freeing one is not charged to whichever stage happened to drop the last reference;
     the poll pays for it all the same, so it is a stage of its own.
     """
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = OutlookSettings()
     stages = poll_stages(plan, settings, OutlookCache())
 
-    snapshot = parse_floor(json.loads(bodies.floors[0]), "sim")
+    snapshot = parse_floor_body(bodies.floors[0], "sim")
     command = "python benchmarks/bench_poll.py " + shlex.join(
         [
             f"--queues={args.queues}", f"--agents={args.agents}", f"--repeat={args.repeat}",

@@ -13,10 +13,11 @@ from floorview.model import STAFFED_STATES, AgentState, Channel, FloorSnapshot
 from floorview.sim import wire
 from floorview.sim.config import SimConfig
 from floorview.sim.engine import Simulator
+from floorview.sources import floor_decode
 from floorview.sources import parse as p
-from floorview.sources import rest
 from floorview.sources.base import SourceError
-from floorview.sources.rest import RestSource, parse_floor
+from floorview.sources.floor_decode import decode_floor
+from floorview.sources.rest import RestSource, parse_floor, parse_floor_body
 
 FLOOR = json.loads((Path(__file__).parent / "data" / "floor_v1.json").read_text())
 
@@ -138,25 +139,19 @@ def test_effective_staffing_counts_busy_agents_only_on_their_contacts_queue() ->
     assert snap.staffed_on("q-chat") == 1
 
 
-# --- the fast readers against the strict ones ----------------------------------------------
+# --- the fast reader against the strict one ------------------------------------------------
 #
-# parse_floor reads each queue and agent with a fast reader and falls back to the strict one
-# only when the fast one is unsure. These hold the two to the same answer: the same snapshot
-# for valid data, the same SchemaError (same field path) for invalid data.
+# A /v1/floor body is read by msgspec (floor_decode.py) and, only when that refuses it, by
+# the strict readers. These hold the two to the same answer: the same snapshot for valid
+# data, the same SchemaError (same field path) for invalid data.
 
 
-def _strict_floor(data: Any, source: str = "sim") -> FloorSnapshot:
-    """parse_floor with every item read by the strict readers alone."""
-    d = p.obj(data, "floor")
-    queues = p.array(d, "queues", "floor")
-    agents = p.array(d, "agents", "floor")
-    return FloorSnapshot(
-        source=source,
-        as_of=p.timestamp(d, "as_of", "floor"),
-        site=p.text(d, "site", "floor"),
-        queues=tuple(rest._strict_queue(q, f"queues[{i}]") for i, q in enumerate(queues)),
-        agents=tuple(rest._strict_agent(a, f"agents[{i}]") for i, a in enumerate(agents)),
-    )
+def _body(data: Any) -> bytes:
+    return json.dumps(data).encode()
+
+
+def _from_body(data: Any, source: str = "sim") -> FloorSnapshot:
+    return parse_floor_body(_body(data), source)
 
 
 def _outcome(parse: Any, data: Any) -> Any:
@@ -173,8 +168,9 @@ def _simulated_floor(**config: Any) -> dict[str, Any]:
 
 def test_fast_and_strict_readers_agree_on_a_simulated_floor() -> None:
     data = _simulated_floor(n_agents=300, n_queues=20, start=time(11, 20))
-    fast = parse_floor(data, "sim")
-    assert fast == _strict_floor(data)
+    fast = decode_floor(_body(data), "sim")
+    assert fast is not None, "a valid simulated floor must not need the strict reader"
+    assert fast == parse_floor(data, "sim")
     states = {a.state for a in fast.agents}
     # The floor exercises every branch: contacts, breaks, logged-out agents.
     assert {AgentState.ON_CONTACT, AgentState.AVAILABLE, AgentState.AUX} <= states
@@ -215,7 +211,7 @@ json_values = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(LEAVES), st.one_of(json_values, st.just(KeyError))),
                 min_size=1, max_size=3))
-def test_fast_readers_are_never_more_lenient_than_the_strict_ones(
+def test_the_fast_reader_is_never_more_lenient_than_the_strict_one(
     changes: list[tuple[tuple[Any, ...], Any]],
 ) -> None:
     data = copy.deepcopy(FLOOR)
@@ -230,7 +226,7 @@ def test_fast_readers_are_never_more_lenient_than_the_strict_ones(
                 target[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change replaced what this path went through
-    assert _outcome(parse_floor, data) == _outcome(_strict_floor, data)
+    assert _outcome(_from_body, data) == _outcome(parse_floor, data)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +249,7 @@ def test_fast_readers_are_never_more_lenient_than_the_strict_ones(
 )
 def test_edge_cases_are_errors_naming_the_field(path: list[Any], value: Any, message: str) -> None:
     with pytest.raises(p.SchemaError) as info:
-        parse_floor(_broken(path, value), "sim")
+        _from_body(_broken(path, value))
     assert message in str(info.value)
 
 
@@ -261,8 +257,8 @@ def test_valid_values_off_the_fast_path_read_the_same() -> None:
     data = _broken(["queues", 0, "waiting"], 3.0)
     data["agents"][0]["contact"]["sentiment"] = -1
     data["agents"][0]["state_since"] = "2026-11-23T12:12:30+02:00"
-    snap = parse_floor(data, "sim")
-    assert snap == _strict_floor(data)
+    snap = _from_body(data)
+    assert snap == parse_floor(data, "sim")
     assert snap.queues[0].waiting == 3 and type(snap.queues[0].waiting) is int
     wang = snap.agents[0]
     assert wang.contact is not None and wang.contact.sentiment == -1.0
@@ -292,17 +288,20 @@ def test_queue_counts_match_their_definitions_on_a_simulated_floor() -> None:
 
 
 def test_the_parse_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rest, "_MEMO_ENTRIES", 10)
-    monkeypatch.setattr(rest, "_texts", {})
-    monkeypatch.setattr(rest, "_times", {})
+    monkeypatch.setattr(floor_decode, "MEMO_ENTRIES", 10)
+    monkeypatch.setattr(floor_decode, "_texts", {})
+    monkeypatch.setattr(floor_decode, "_times", {})
     agent = FLOOR["agents"][1]
+
+    def one_agent(**changes: Any) -> Any:
+        snap = decode_floor(_body({**FLOOR, "agents": [{**agent, **changes}]}), "sim")
+        assert snap is not None
+        return snap.agents[0]
+
     for i in range(50):
-        parsed = rest.parse_agent(
-            {**agent, "id": f"a-{i}", "state_since": f"2026-11-23T10:{i:02d}:00Z"}, "agents[0]"
-        )
+        parsed = one_agent(id=f"a-{i}", state_since=f"2026-11-23T10:{i:02d}:00Z")
         assert parsed.id == f"a-{i}"
-        assert len(rest._texts) <= 10 and len(rest._times) <= 10
+        assert len(floor_decode._texts) <= 10 and len(floor_decode._times) <= 10
     long_name = "x" * 5000
-    parsed = rest.parse_agent({**agent, "name": long_name}, "agents[0]")
-    assert parsed.name == "x" * 119 + "…"
-    assert long_name not in rest._texts
+    assert one_agent(name=long_name).name == "x" * 119 + "…"
+    assert long_name not in floor_decode._texts

@@ -181,6 +181,16 @@ def _detail(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def loads_json(body: bytes, what: str) -> Any:
+    """``json.loads``, with a body that is not JSON as an InvalidJson naming ``what``."""
+    try:
+        return json.loads(body)
+    # JSONDecodeError and UnicodeDecodeError are ValueErrors; RecursionError is a hostile
+    # body nested thousands of levels deep.
+    except (ValueError, RecursionError):
+        raise InvalidJson(f"{what} did not return valid JSON") from None
+
+
 class HttpFetcher:
     """One source's HTTP client, request budget and limits.
 
@@ -217,13 +227,7 @@ class HttpFetcher:
         return self._client.base_url
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        body = await self.get_bytes(path, params)
-        try:
-            return json.loads(body)
-        # JSONDecodeError and UnicodeDecodeError are ValueErrors; RecursionError is a
-        # hostile body nested thousands of levels deep.
-        except (ValueError, RecursionError):
-            raise InvalidJson(f"{self.name}: {path} did not return valid JSON") from None
+        return loads_json(await self.get_bytes(path, params), f"{self.name}: {path}")
 
     async def get_bytes(self, path: str, params: Mapping[str, str] | None = None) -> bytes:
         deadline_s = self.limits.poll_deadline_s
