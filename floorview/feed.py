@@ -16,18 +16,20 @@ import asyncio
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from floorview.model import FloorSnapshot
+from floorview.model import FloorSnapshot, Ticket
 from floorview.sources.base import DayPlan, Source, SourceError
 
 #: Longest pause between retries of a failing source (while its circuit is closed).
 MAX_BACKOFF_S = 60.0
 #: The forecast and interval actuals change every 15 minutes; no need to fetch them often.
 PLAN_INTERVAL_S = 60.0
+#: Escalated tickets move on the scale of minutes to an SLA breach, not seconds.
+TICKETS_INTERVAL_S = 30.0
 #: Defaults of the per-source config keys of the same names (floorview/config.py).
 POLL_DEADLINE_S = 10.0
 CIRCUIT_FAILURES = 5
@@ -70,6 +72,7 @@ class Feed:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         plan_interval_s: float = PLAN_INTERVAL_S,
+        tickets_interval_s: float = TICKETS_INTERVAL_S,
         poll_deadline_s: float | None = POLL_DEADLINE_S,
         circuit_failures: int = CIRCUIT_FAILURES,
         circuit_reset_s: float = CIRCUIT_RESET_S,
@@ -86,6 +89,11 @@ class Feed:
         self.plan: DayPlan | None = None
         self.plan_error: str | None = None
         self._plan_fetched_at: float | None = None
+        self.tickets_interval_s = tickets_interval_s
+        #: Escalated tickets from the last good fetch (None: none yet, or no ticket system).
+        self.tickets: Sequence[Ticket] | None = None
+        self.tickets_error: str | None = None
+        self._tickets_fetched_at: float | None = None
         self._clock = clock
         self._rng = rng or random.Random()
         self._received_at: float | None = None
@@ -123,6 +131,8 @@ class Feed:
         self._hold_until = None
         if self._plan_due(snapshot):
             await self._fetch_plan(snapshot)
+        if self._tickets_due():
+            await self._fetch_tickets()
         return snapshot
 
     async def _within_deadline(self, call: Awaitable[T]) -> T:
@@ -171,6 +181,24 @@ class Feed:
             # the vendor counts them against the same client.
             if (retry_after := _retry_after_s(exc)) is not None:
                 self._hold_until = self._clock() + retry_after
+
+    def _tickets_due(self) -> bool:
+        fetched = self._tickets_fetched_at
+        return fetched is None or self._clock() - fetched >= self.tickets_interval_s
+
+    async def _fetch_tickets(self) -> None:
+        # Like the plan: the escalation list keeps its last good answer and says why it is
+        # old, and a failing ticket system never fails the floor.
+        self._tickets_fetched_at = self._clock()
+        try:
+            tickets = await self._within_deadline(self.source.fetch_tickets())
+        except Exception as exc:
+            self.tickets_error = str(exc) or type(exc).__name__
+            if (retry_after := _retry_after_s(exc)) is not None:
+                self._hold_until = self._clock() + retry_after
+            return
+        self.tickets = tickets
+        self.tickets_error = None
 
     def next_delay_s(self) -> float:
         """Seconds until the next poll_once should run.

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from floorview.model import FloorSnapshot
+from floorview.model import FloorSnapshot, Ticket
 from floorview.sources.base import DayPlan, SourceError
 from floorview.sources.rest import parse_floor
 
@@ -25,6 +25,7 @@ class ScriptedSource:
 
     def __init__(self, outcomes: list[FloorSnapshot | str], name: str = "acd") -> None:
         self.name = name
+        self.tickets: tuple[Ticket, ...] | None = None
         self._outcomes: asyncio.Queue[FloorSnapshot | str] = asyncio.Queue()
         for outcome in outcomes:
             self.send(outcome)
@@ -40,6 +41,10 @@ class ScriptedSource:
 
     async def fetch_plan(self, day: date) -> DayPlan | None:
         return None
+
+    async def fetch_tickets(self) -> tuple[Ticket, ...] | None:
+        return self.tickets
+
 
     async def aclose(self) -> None:
         pass

@@ -1,12 +1,12 @@
 import asyncio
 import random
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fakes import Clock, ScriptedSource, recorded_floor
 
 from floorview.feed import MAX_BACKOFF_S, Feed, Health
-from floorview.model import FloorSnapshot
+from floorview.model import FloorSnapshot, Ticket
 from floorview.sources.base import DayPlan, SourceError
 from floorview.sources.http import FetchError
 
@@ -201,3 +201,33 @@ async def test_a_sources_own_timeout_error_is_not_blamed_on_the_deadline() -> No
     feed = Feed(TimeoutRaisingSource([]), 1.0)
     assert await feed.poll_once() is None
     assert feed.status().last_error == "acd: unexpected TimeoutError: socket"
+
+
+class FlakyTicketsSource(CountingSource):
+    def __init__(self, outcomes: list[FloorSnapshot | str | Exception]) -> None:
+        super().__init__(outcomes)
+        self.ticket_answers: list[tuple[Ticket, ...] | str] = []
+
+    async def fetch_tickets(self) -> tuple[Ticket, ...] | None:
+        answer = self.ticket_answers.pop(0)
+        if isinstance(answer, str):
+            raise SourceError(answer)
+        return answer
+
+
+async def test_tickets_are_fetched_on_their_own_schedule_and_kept_through_a_failure() -> None:
+    clock = Clock()
+    ticket = Ticket("T-1", "Refund", "high", "open", "gold", datetime(2026, 11, 23, 8, tzinfo=UTC),
+                    None, None, "Billing")
+    source = FlakyTicketsSource([FLOOR] * 3)
+    source.ticket_answers = [(ticket,), "acd: /v1/tickets answered HTTP 503"]
+    feed = Feed(source, 2.0, clock=clock, tickets_interval_s=30.0)
+    await feed.poll_once()
+    assert feed.tickets == (ticket,) and feed.tickets_error is None
+    clock.now += 10
+    await feed.poll_once()  # not due: no fetch (the script would run out)
+    clock.now += 25
+    assert await feed.poll_once() is FLOOR
+    assert feed.tickets == (ticket,)  # the last good list stays
+    assert feed.tickets_error == "acd: /v1/tickets answered HTTP 503"
+    assert feed.status().health is Health.OK  # the floor itself is fine

@@ -43,3 +43,20 @@ async def test_dashboard_shows_and_updates_a_live_floor(loopback_sim: RunningSim
         needs = [queues.get_row(key)[-1].plain for key in queues.rows]
         assert all(n.strip(" ▲").isdigit() for n in needs), needs
         await pilot.press("q")
+
+
+async def test_feed_reads_escalated_tickets_over_http(loopback_sim: RunningSim) -> None:
+    feed = Feed(RestSource("sim", loopback_sim.url, timeout_s=5), 0.2, tickets_interval_s=3600)
+    await feed.poll_once()
+    await feed.poll_once()  # within the tickets interval: not fetched again
+    await feed.source.aclose()
+    assert feed.tickets_error is None and feed.tickets is not None
+    assert loopback_sim.app.state.requests["/v1/tickets"] == 1
+    assert feed.tickets, "the simulator carries escalated tickets over from before the day"
+    sim = loopback_sim.app.state.sim  # its own records are the truth
+    truth = {k.id: k for k in sim.tickets.created(sim.t)}
+    for ticket in feed.tickets:
+        record = truth[ticket.id]
+        assert ticket.subject == record.subject and ticket.group == record.group
+        assert record.escalated_at <= sim.t < record.solved_at
+        assert (ticket.sla_due_at is None) == (record.sla_due_at is None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
 import pandas as pd
 
-from floorview.model import FloorSnapshot
+from floorview.model import FloorSnapshot, Ticket
 
 
 class SourceError(Exception):
@@ -42,6 +43,10 @@ class Source(Protocol):
 
     async def fetch_plan(self, day: date) -> DayPlan | None:
         """The day's forecast and interval actuals; None if the source has no plan."""
+        ...
+
+    async def fetch_tickets(self) -> Sequence[Ticket] | None:
+        """Unsolved escalated tickets; None if the source has no ticket system."""
         ...
 
     async def aclose(self) -> None: ...

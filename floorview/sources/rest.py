@@ -16,6 +16,7 @@ from floorview.model import (
     FloorSnapshot,
     Queue,
     QueueToday,
+    Ticket,
 )
 from floorview.sources import parse as p
 from floorview.sources.base import DayPlan, SourceError
@@ -114,6 +115,27 @@ def parse_agent(data: Any, where: str) -> Agent:
     )
 
 
+def parse_ticket(data: Any, where: str) -> Ticket:
+    d = p.obj(data, where)
+    return Ticket(
+        id=p.text(d, "id", where),
+        subject=p.text(d, "subject", where),
+        priority=p.text(d, "priority", where),
+        status=p.text(d, "status", where),
+        customer_tier=p.text(d, "customer_tier", where),
+        created_at=p.timestamp(d, "created_at", where),
+        sla_due_at=p.opt_timestamp(d, "sla_due_at", where),
+        assignee=p.opt_text(d, "assignee", where),
+        group=p.text(d, "group", where),
+    )
+
+
+def parse_tickets(data: Any) -> tuple[Ticket, ...]:
+    """A ``/v1/tickets`` body; a few hundred tickets at most, so the strict reader alone."""
+    tickets = p.array(p.obj(data, "tickets"), "tickets", "tickets")
+    return tuple(parse_ticket(t, f"tickets[{i}]") for i, t in enumerate(tickets))
+
+
 def parse_floor(data: Any, source: str) -> FloorSnapshot:
     """The strict reader: every field checked in Python, errors name the field's path."""
     d = p.obj(data, "floor")
@@ -183,6 +205,13 @@ class RestSource:
         try:
             as_of = p.timestamp(p.obj(actuals, "intervals"), "as_of", "intervals")
             return DayPlan(day, as_of, parse_forecast(forecast), parse_actuals(actuals))
+        except p.SchemaError as exc:
+            raise SourceError(f"{self.name}: {exc}") from None
+
+    async def fetch_tickets(self) -> tuple[Ticket, ...]:
+        data = await self._get_json("/v1/tickets", {"escalated": "true"})
+        try:
+            return parse_tickets(data)
         except p.SchemaError as exc:
             raise SourceError(f"{self.name}: {exc}") from None
 
