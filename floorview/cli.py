@@ -148,6 +148,25 @@ def cmd_erlang(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from floorview.audit_cmd import parse_since, run_audit
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    since = None
+    if args.since is not None:
+        try:
+            # A person typing "2h" means two hours of their own clock, not the source's.
+            since = parse_since(args.since, dt.datetime.now(dt.UTC))
+        except ValueError as exc:
+            print(f"floorview: --since: {exc}", file=sys.stderr)
+            return 2
+    return run_audit(config.journal.path, since=since, fmt=args.format, out=sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from floorview.erlang_cli import add_arguments as add_erlang_arguments
     from floorview.sim.config import add_sim_arguments
@@ -184,6 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file", metavar="FILE")
     check.set_defaults(func=cmd_check_config)
+
+    audit = sub.add_parser("audit", help="print the audit trail of acknowledgements and actions")
+    audit.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    audit.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="a date or time (UTC unless an offset is given: 2026-11-23, 2026-11-23T09:00Z) "
+        "or an age (30m, 2h, 1d)",
+    )
+    audit.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="(default table)"
+    )
+    audit.set_defaults(func=cmd_audit)
 
     erlang = sub.add_parser("erlang", help="Erlang C/A staffing calculator")
     add_erlang_arguments(erlang)

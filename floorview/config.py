@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from floorview.journal import default_path
 
 SOURCE_KINDS = ("rest",)
 
@@ -63,10 +65,18 @@ class ReforecastConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalConfig:
+    #: Shared by every floorview process that should see the same acks, audit and claims.
+    #: A factory, so the default follows $XDG_STATE_HOME when the config loads, not at import.
+    path: Path = field(default_factory=default_path)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     sources: tuple[SourceConfig, ...]
     display: DisplayConfig = DisplayConfig()
     reforecast: ReforecastConfig = ReforecastConfig()
+    journal: JournalConfig = field(default_factory=JournalConfig)
     path: Path | None = None
 
 
@@ -160,7 +170,9 @@ REFORECAST_FIELDS: dict[str, Field] = {
     "exclude": Field(list, check=exclusions),
 }
 
-TOP_LEVEL = ("display", "reforecast", "sources")
+JOURNAL_FIELDS: dict[str, Field] = {"path": Field(str, check=non_empty)}
+
+TOP_LEVEL = ("display", "journal", "reforecast", "sources")
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -289,7 +301,13 @@ def parse_config(text: str, path: Path) -> Config:
     if "exclude" in values:
         values["exclude"] = tuple(tuple(item.split(" ")) for item in values["exclude"])
     reforecast = ReforecastConfig(**values)
-    return Config(sources=tuple(sources), display=display, reforecast=reforecast, path=path)
+    values = reader.table("journal", raw.get("journal", {}), JOURNAL_FIELDS)
+    if "path" in values:  # ~ expands; relative to the config file, like forecast_csv
+        values["path"] = (path.parent / Path(values["path"]).expanduser()).resolve()
+    journal = JournalConfig(**values)
+    return Config(
+        sources=tuple(sources), display=display, reforecast=reforecast, journal=journal, path=path
+    )
 
 
 def load_config(path: str | Path) -> Config:

@@ -151,3 +151,40 @@ def test_reforecast_tuning_defaults_come_from_the_maths_module(tmp_path: Path) -
     assert outlook_settings(parse_config(GOOD, tmp_path / "f.toml")).params == ReforecastParams()
     tuned = outlook_settings(parse_config(GOOD + "[reforecast]\nnoise_z = 0\n", tmp_path / "f.toml"))
     assert tuned.params == ReforecastParams(noise_z=0.0)
+
+
+def test_journal_path_defaults_to_the_state_dir_and_resolves_relative_to_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert parse_config(GOOD, tmp_path / "floor.toml").journal.path == (
+        tmp_path / "state" / "floorview" / "journal.sqlite3"
+    )
+    config = parse_config(GOOD + '\n[journal]\npath = "shared/j.sqlite3"\n', tmp_path / "f.toml")
+    assert config.journal.path == tmp_path / "shared" / "j.sqlite3"
+    with pytest.raises(ConfigError, match=r"f.toml:17: journal.path: must be a string"):
+        parse_config(GOOD + "\n[journal]\npath = 3\n", tmp_path / "f.toml")
+
+
+def test_audit_command_prints_the_trail_of_the_configured_journal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from floorview.identity import current_actor
+    from floorview.journal import Journal
+
+    config = tmp_path / "floor.toml"
+    config.write_text(GOOD + '\n[journal]\npath = "j.sqlite3"\n')
+    assert main(["audit", "--config", str(config)]) == 1  # no journal yet: one clear line
+    assert "j.sqlite3" in capsys.readouterr().err
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        journal.acknowledge(
+            "queue.waiting:queue:q-billing", alert_title="Billing: 14 waiting", severity=2,
+            actor=current_actor(), at=datetime(2026, 11, 23, 10, 5, tzinfo=UTC), note="on it",
+        )
+    assert main(["audit", "--config", str(config), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"action": "ack"' in out and "on it" in out
+    assert main(["audit", "--config", str(config), "--since", "yesterday-ish"]) == 2
+    assert "--since" in capsys.readouterr().err
