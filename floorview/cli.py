@@ -7,10 +7,18 @@ import contextlib
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from floorview import __version__
-from floorview.config import Config, ConfigError, DisplayConfig, SourceConfig, load_config
+from floorview.config import (
+    Config,
+    ConfigError,
+    DisplayConfig,
+    JournalConfig,
+    SourceConfig,
+    load_config,
+)
 
 if TYPE_CHECKING:
     from floorview.analytics.outlook import OutlookSettings
@@ -68,26 +76,47 @@ def make_feed(config: SourceConfig) -> Feed:
 
 
 def build_app(config: Config) -> FloorApp:
+    """The dashboard for ``config``; raises ConfigError, or JournalError for a journal
+    that cannot be opened."""
     # Imported here so `floorview check-config` and `erlang` start without loading Textual.
+    from floorview.journal import Journal
+    from floorview.monitor import Monitor
     from floorview.ui.app import FloorApp
 
     feeds = [make_feed(s) for s in config.sources]
+    journal = Journal(config.journal.path)
     return FloorApp(
         feeds,
         outlook=outlook_settings(config),
         mask_after_s=config.display.mask_after_s,
         title=config.display.title,
+        monitor=Monitor(config.alerts, journal),
     )
+
+
+def _run_app(config: Config) -> int:
+    from floorview.journal import JournalError
+
+    try:
+        app = build_app(config)
+    except (ConfigError, JournalError) as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    try:
+        app.run()
+    finally:
+        if app.monitor.journal is not None:
+            app.monitor.journal.close()
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     try:
-        app = build_app(load_config(args.config))
+        config = load_config(args.config)
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2
-    app.run()
-    return 0
+    return _run_app(config)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -115,6 +144,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from floorview.journal import default_path
     from floorview.sim.config import config_from_args
     from floorview.sim.server import start_in_thread
 
@@ -123,11 +153,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         config = Config(
             sources=(SourceConfig(name="sim", kind="rest", url=sim.url, poll_interval_s=1.0),),
             display=DisplayConfig(title="floorview demo"),
+            # Its own file: a simulated floor's acks have no place in a real floor's trail,
+            # but two demos side by side share theirs, as two supervisors would.
+            journal=JournalConfig(default_path().with_name("demo-journal.sqlite3")),
         )
-        build_app(config).run()
+        return _run_app(config)
     finally:
         sim.stop()
-    return 0
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -151,11 +183,14 @@ def cmd_erlang(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from floorview.audit_cmd import parse_since, run_audit
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"floorview: {exc}", file=sys.stderr)
-        return 2
+    if args.journal is not None:
+        journal_path = Path(args.journal)
+    else:
+        try:
+            journal_path = load_config(args.config).journal.path
+        except ConfigError as exc:
+            print(f"floorview: {exc}", file=sys.stderr)
+            return 2
     since = None
     if args.since is not None:
         try:
@@ -164,7 +199,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"floorview: --since: {exc}", file=sys.stderr)
             return 2
-    return run_audit(config.journal.path, since=since, fmt=args.format, out=sys.stdout)
+    return run_audit(journal_path, since=since, fmt=args.format, out=sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
 
     audit = sub.add_parser("audit", help="print the audit trail of acknowledgements and actions")
-    audit.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    which = audit.add_mutually_exclusive_group(required=True)
+    which.add_argument("--config", metavar="FILE", help="the journal of this TOML config file")
+    which.add_argument(
+        "--journal", metavar="PATH",
+        help="a journal file, e.g. the demo's: ~/.local/state/floorview/demo-journal.sqlite3",
+    )
     audit.add_argument(
         "--since",
         metavar="WHEN",

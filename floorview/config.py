@@ -7,6 +7,7 @@ a typo such as ``poll_intervall_s`` must not silently fall back to a default.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from floorview.alerts.rules import AlertRules
+from floorview.analytics.stress import StressRules
 from floorview.journal import default_path
 
 SOURCE_KINDS = ("rest",)
@@ -77,6 +80,7 @@ class Config:
     display: DisplayConfig = DisplayConfig()
     reforecast: ReforecastConfig = ReforecastConfig()
     journal: JournalConfig = field(default_factory=JournalConfig)
+    alerts: AlertRules = field(default_factory=AlertRules)
     path: Path | None = None
 
 
@@ -172,7 +176,42 @@ REFORECAST_FIELDS: dict[str, Field] = {
 
 JOURNAL_FIELDS: dict[str, Field] = {"path": Field(str, check=non_empty)}
 
-TOP_LEVEL = ("display", "journal", "reforecast", "sources")
+
+def _threshold_fields(cls: type, skip: tuple[str, ...] = ()) -> dict[str, Field]:
+    """One key per threshold of a rules dataclass, with its type; the defaults stay there.
+
+    The rules' own checks (a warning threshold above its critical one, say) run when the
+    dataclass is built, and their message is reported against the table.
+    """
+    fields: dict[str, Field] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in skip:
+            continue
+        if type(f.default) is int:
+            fields[f.name] = Field(int, check=in_int_range(0, 1_000_000))
+        else:
+            fields[f.name] = Field((int, float), check=in_range(0, 10_000_000))
+    return fields
+
+
+def _reason_list(value: Any) -> str | None:
+    if all(isinstance(item, str) and item.strip() for item in value):
+        return None
+    return f"must be a list of AUX reasons (strings), got {value!r}"
+
+
+ALERT_FIELDS = {
+    **_threshold_fields(AlertRules, skip=("stress",)),
+    "stress": Field(dict),
+}
+STRESS_FIELDS = {
+    **_threshold_fields(StressRules, skip=("break_reasons",)),
+    # Sentiment runs from -1 (angry) to 1.
+    "negative_sentiment": Field((int, float), check=in_range(-1, 1)),
+    "break_reasons": Field(list, check=_reason_list),
+}
+
+TOP_LEVEL = ("alerts", "display", "journal", "reforecast", "sources")
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -213,7 +252,8 @@ class _Reader:
             header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
             hits = [i for i, text in enumerate(self.lines) if header.match(text)]
             if not hits:
-                return None
+                # [alerts.stress] with no [alerts] header above it.
+                return self._header_line(f"{table}.{last}") if last else None
             start = hits[min(index, len(hits) - 1)]
             if not last:
                 return start + 1
@@ -229,10 +269,13 @@ class _Reader:
                 break
         if table:
             # The key may be a sub-table written as its own [table.key] header.
-            sub = re.compile(rf"^\s*\[\s*{re.escape(table)}\.{re.escape(last)}\s*\]")
-            hit = next((i for i, text in enumerate(self.lines) if sub.match(text)), None)
-            return (hit if hit is not None else start) + 1
+            return self._header_line(f"{table}.{last}") or start + 1
         return None
+
+    def _header_line(self, table: str) -> int | None:
+        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+        hit = next((i for i, text in enumerate(self.lines) if header.match(text)), None)
+        return None if hit is None else hit + 1
 
     def table(self, prefix: str, raw: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
         if not isinstance(raw, dict):
@@ -306,8 +349,25 @@ def parse_config(text: str, path: Path) -> Config:
         values["path"] = (path.parent / Path(values["path"]).expanduser()).resolve()
     journal = JournalConfig(**values)
     return Config(
-        sources=tuple(sources), display=display, reforecast=reforecast, journal=journal, path=path
+        sources=tuple(sources),
+        display=display,
+        reforecast=reforecast,
+        journal=journal,
+        alerts=_alert_rules(reader, raw.get("alerts", {})),
+        path=path,
     )
+
+
+def _alert_rules(reader: _Reader, raw: Any) -> AlertRules:
+    values = reader.table("alerts", raw, ALERT_FIELDS)
+    stress = reader.table("alerts.stress", values.pop("stress", {}), STRESS_FIELDS)
+    if "break_reasons" in stress:
+        stress["break_reasons"] = frozenset(r.strip().lower() for r in stress["break_reasons"])
+    try:
+        return AlertRules(**values, stress=StressRules(**stress))
+    except ValueError as exc:
+        table = "alerts" if values or not stress else "alerts.stress"
+        raise reader.fail(table, str(exc)) from None
 
 
 def load_config(path: str | Path) -> Config:

@@ -28,7 +28,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,7 +39,7 @@ from typing import Any, Self
 from floorview.identity import Actor
 
 #: The schema this code writes. A file with a newer version is refused, never guessed at.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 5.0
 #: Default lease of a single-flight claim; a holder that hangs longer loses it.
@@ -114,7 +114,28 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         ) WITHOUT ROWID
         """,
     ),
+    # Agents' state timelines (analytics/timeline.py rows), so that a restart does not lose
+    # the day's rolling occupancy and breaks. Replaceable, unlike the audit trail.
+    2: (
+        """
+        CREATE TABLE timeline (
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            agent_id TEXT NOT NULL,
+            what TEXT NOT NULL,
+            start REAL NOT NULL,
+            "end" REAL NOT NULL,
+            extra,
+            PRIMARY KEY (source, kind, agent_id, start)
+        ) WITHOUT ROWID
+        """,
+        'CREATE INDEX timeline_by_end ON timeline (source, "end")',
+    ),
 }
+
+#: One timeline row: (kind, agent id, state or queue, start, end, reason or sentiment), the
+#: times as POSIX seconds; see floorview/analytics/timeline.py.
+TimelineRow = tuple[str, str, str, float, float, str | float | None]
 
 
 class JournalError(Exception):
@@ -558,10 +579,12 @@ class Journal:
                 "note": note,
                 "expires_at": expires_text,
             }
+            # The note is what a reader of the trail wants next to the title.
+            detail = f"{alert_title} — {note}" if note else alert_title
             self._insert_audit(
                 conn, actor=actor, at=at, action="ack", subject=fingerprint, before=None,
-                after=after, result="ok", detail=alert_title, correlation=None,
-            )  # fmt: skip
+                after=after, result="ok", detail=detail, correlation=None,
+            )
         return Ack(
             ack_id, fingerprint, alert_title, int(severity), actor.label(),
             _time(at_text), note, _maybe_time(expires_text),
@@ -586,6 +609,13 @@ class Journal:
         with self._lock:
             self._refresh_acks()
             return {fp: ack for fp, ack in self._latest_acks.items() if ack.open_at(now)}
+
+    def latest_acks(self) -> dict[str, Ack]:
+        """The newest ack per fingerprint, expired or not, for a caller (the alert book)
+        that judges expiry itself on its own clock. As cheap as ``open_acks``."""
+        with self._lock:
+            self._refresh_acks()
+            return dict(self._latest_acks)
 
     def _refresh_acks(self) -> None:
         state = self._state()  # read before the rows: a commit in between is read next time
@@ -727,3 +757,37 @@ class Journal:
         finally:
             if isinstance(result, Claimed):
                 self.release(subject, actor, token=result.token)
+
+    # --- agent timelines --------------------------------------------------------------------
+
+    def save_timeline(
+        self, source: str, rows: Iterable[TimelineRow], *, changed_since: float, keep_after: float
+    ) -> int:
+        """Store the rows that ended at or after ``changed_since`` (the rest were saved
+        before and cannot have changed), replace every agent's state in progress, and drop
+        rows that ended before ``keep_after``. Returns the number of rows written."""
+        with self._write() as conn:
+            # A state in progress closes into a segment with the same start: the old "open"
+            # row must not linger beside it.
+            conn.execute("DELETE FROM timeline WHERE source = ? AND kind = 'open'", (source,))
+            fresh = [
+                (source, *row) for row in rows if row[0] == "open" or row[4] >= changed_since
+            ]
+            conn.executemany(
+                'INSERT OR REPLACE INTO timeline (source, kind, agent_id, what, start, "end", '
+                "extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                fresh,
+            )
+            conn.execute(
+                'DELETE FROM timeline WHERE source = ? AND "end" < ?', (source, keep_after)
+            )
+        return len(fresh)
+
+    def load_timeline(self, source: str, *, ended_after: float) -> list[TimelineRow]:
+        with self._lock:
+            rows = self._connection().execute(
+                'SELECT kind, agent_id, what, start, "end", extra FROM timeline '
+                'WHERE source = ? AND "end" >= ?',
+                (source, ended_after),
+            ).fetchall()
+        return [tuple(row) for row in rows]  # type: ignore[misc]

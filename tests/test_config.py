@@ -64,8 +64,8 @@ def test_errors_name_file_line_and_key(edit: tuple[str, str], expected: str) -> 
 
 
 def test_unknown_top_level_table() -> None:
-    with pytest.raises(ConfigError, match=r"x.toml:1: alerts: unknown key"):
-        parse_config("[alerts]\nx = 1\n" + GOOD.split("[display]")[0], Path("x.toml"))
+    with pytest.raises(ConfigError, match=r"x.toml:1: alarms: unknown key"):
+        parse_config("[alarms]\nx = 1\n" + GOOD.split("[display]")[0], Path("x.toml"))
 
 
 def test_no_sources() -> None:
@@ -188,3 +188,41 @@ def test_audit_command_prints_the_trail_of_the_configured_journal(
     assert '"action": "ack"' in out and "on it" in out
     assert main(["audit", "--config", str(config), "--since", "yesterday-ish"]) == 2
     assert "--since" in capsys.readouterr().err
+
+
+def test_alert_thresholds_override_the_rules_defaults() -> None:
+    from floorview.alerts.rules import AlertRules
+
+    text = GOOD + """
+[alerts]
+waiting_warn = 5
+for_s = 30
+
+[alerts.stress]
+high_occupancy = 0.85
+negative_sentiment = -0.5
+break_reasons = ["Break", "lunch"]
+"""
+    rules = parse_config(text, Path("floor.toml")).alerts
+    assert rules.waiting_warn == 5 and rules.for_s == 30.0
+    assert rules.waiting_crit == AlertRules().waiting_crit  # untouched keys keep the defaults
+    assert rules.stress.high_occupancy == 0.85 and rules.stress.negative_sentiment == -0.5
+    assert rules.stress.break_reasons == frozenset({"break", "lunch"})
+    assert parse_config(GOOD, Path("floor.toml")).alerts == AlertRules()
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("[alerts]\nwaiting_warn = 30\nwaiting_crit = 20\n",
+         "floor.toml:16: alerts: waiting: need 0 <= warning <= critical, got 30, 20"),
+        ("[alerts]\nwaiting_wran = 3\n", "floor.toml:17: alerts.waiting_wran: unknown key"),
+        ("[alerts]\nfor_s = -1\n", "floor.toml:17: alerts.for_s: must be between 0 and"),
+        ("[alerts.stress]\nrun_of = 9\n",
+         "floor.toml:16: alerts.stress: need 1 <= run_of <= last_n"),
+    ],
+)
+def test_bad_alert_thresholds_name_the_table_and_line(table: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(GOOD + "\n" + table, Path("floor.toml"))
+    assert expected in str(info.value)

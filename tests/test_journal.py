@@ -90,7 +90,7 @@ def test_new_journal_is_private_wal_durable_and_versioned(path: Path) -> None:
     with raw(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_default_path_follows_xdg_state_home() -> None:
@@ -483,3 +483,40 @@ def test_an_actor_from_the_environment_is_what_gets_recorded(journal: Journal) -
     journal.audit(actor=actor, at=T0, action="x", subject="y")
     [entry] = journal.audit_entries()
     assert (entry.who, entry.client, entry.host) == (actor.label(), "203.0.113.9", HOST)
+
+
+def test_timelines_survive_a_reopen_saved_incrementally(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as journal:
+        first = [
+            ("segment", "a-1", "available", 100.0, 200.0, None),
+            ("open", "a-1", "on_contact", 200.0, 260.0, None),
+        ]
+        assert journal.save_timeline("sim", first, changed_since=0.0, keep_after=0.0) == 2
+        # The contact ended; only what changed since the last save is written again.
+        later = [
+            ("segment", "a-1", "available", 100.0, 200.0, None),
+            ("segment", "a-1", "on_contact", 200.0, 300.0, None),
+            ("contact", "a-1", "q-billing", 200.0, 300.0, -0.4),
+            ("open", "a-1", "acw", 300.0, 320.0, None),
+        ]
+        assert journal.save_timeline("sim", later, changed_since=260.0, keep_after=250.0) == 3
+        journal.save_timeline("other", first, changed_since=0.0, keep_after=0.0)
+    with Journal(path) as journal:
+        rows = sorted(journal.load_timeline("sim", ended_after=0.0))
+    # The first available segment ended before keep_after: pruned. No stale "open" row.
+    assert rows == sorted([
+        ("segment", "a-1", "on_contact", 200.0, 300.0, None),
+        ("contact", "a-1", "q-billing", 200.0, 300.0, -0.4),
+        ("open", "a-1", "acw", 300.0, 320.0, None),
+    ])
+
+
+def test_latest_acks_keep_expired_ones_for_the_alert_book_to_judge(tmp_path: Path) -> None:
+    at = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        journal.acknowledge("fp", alert_title="t", severity=1, actor=current_actor(), at=at,
+                            expires_at=at + timedelta(minutes=15))
+        later = at + timedelta(hours=1)
+        assert journal.open_acks(later) == {}
+        assert journal.latest_acks()["fp"].expires_at == at + timedelta(minutes=15)

@@ -12,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from floorview.actions import ActionRefused, Permissions, acknowledge
+from floorview.alerts import Alert, AlertState
 from floorview.analytics.outlook import (
     OutlookCache,
     OutlookSettings,
@@ -19,8 +21,11 @@ from floorview.analytics.outlook import (
     current_outlook,
 )
 from floorview.feed import Feed, FeedStatus, Health
+from floorview.identity import Actor, current_actor
 from floorview.model import FloorSnapshot
-from floorview.sources.base import DayPlan
+from floorview.monitor import Monitor
+from floorview.ui.ack_dialog import AckDialog, AckRequest
+from floorview.ui.alert_table import AlertTable
 from floorview.ui.format import age as format_age
 from floorview.ui.header import FloorHeader
 from floorview.ui.tables import AgentTable, QueueTable
@@ -33,7 +38,8 @@ class FloorApp(App[None]):
     TITLE = "floorview"
     CSS = """
     #boards { height: 1fr; }
-    QueueTable { height: auto; max-height: 50%; }
+    QueueTable { height: auto; max-height: 40%; }
+    AlertTable { height: auto; max-height: 30%; }
     AgentTable { height: 1fr; }
     #freshness { height: auto; padding: 0 1; display: none; text-style: bold; }
     #freshness.stale { display: block; background: $warning; color: $text; }
@@ -43,6 +49,7 @@ class FloorApp(App[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("a", "acknowledge", "Ack alert", id="acknowledge"),
     ]
 
     def __init__(
@@ -53,12 +60,20 @@ class FloorApp(App[None]):
         outlook: OutlookSettings | None = None,
         mask_after_s: float = DEFAULT_MASK_AFTER_S,
         title: str = "floorview",
+        monitor: Monitor | None = None,
+        actor: Actor | None = None,
+        permissions: Permissions | None = None,
     ) -> None:
         super().__init__()
+        self.monitor = monitor or Monitor()
+        self.actor = actor or current_actor()
+        self.permissions = permissions or Permissions()
+        self.alerts: list[Alert] = []
         self.title = title
         self.feeds = list(feeds)
         self.outlook_settings = outlook or OutlookSettings()
         self.outlook_error: str | None = None
+        self.monitor_error: str | None = None
         self._outlook_caches: dict[str, OutlookCache] = {}
         self.tick_s = tick_s
         self.mask_after_s = mask_after_s
@@ -70,6 +85,7 @@ class FloorApp(App[None]):
         self.header = FloorHeader(id="header")
         self.freshness = Static(id="freshness")
         self.queue_table = QueueTable(id="queues")
+        self.alert_table = AlertTable(id="alerts")
         self.agent_table = AgentTable(id="agents")
         self.problems = Static(id="problems")
 
@@ -78,6 +94,7 @@ class FloorApp(App[None]):
         yield self.freshness
         with Vertical(id="boards"):
             yield self.queue_table
+            yield self.alert_table
             yield self.agent_table
         yield self.problems
         yield Footer()
@@ -96,13 +113,14 @@ class FloorApp(App[None]):
             snapshot = await feed.poll_once()
             if snapshot is not None:
                 self.masked.discard(feed.source.name)
-                self._apply(snapshot, feed.plan)
+                self._apply(snapshot, feed, fresh=True)
             self._refresh_status()
             await asyncio.sleep(feed.next_delay_s())
 
-    def _apply(self, snapshot: FloorSnapshot, plan: DayPlan | None) -> None:
+    def _apply(self, snapshot: FloorSnapshot, feed: Feed, *, fresh: bool = False) -> None:
         colours = self.get_css_variables()
         masked = snapshot.source in self.masked
+        plan = feed.plan
         outlook: dict[str, QueueOutlook] = {}
         if plan is not None and not masked:
             try:
@@ -111,9 +129,18 @@ class FloorApp(App[None]):
                 self.outlook_error = None
             except Exception as exc:  # the board stays up without its Need column
                 self.outlook_error = f"re-forecast failed: {type(exc).__name__}: {exc}"
+        if fresh:
+            try:
+                self.monitor.observe(snapshot, outlook=outlook, tickets=feed.tickets)
+            except Exception as exc:  # alerts are a layer on the floor, not a reason to lose it
+                self.monitor_error = f"alerts failed: {type(exc).__name__}: {exc}"
+            else:
+                self.monitor_error = None
         with self.batch_update():
             self.queue_table.show(snapshot, outlook, colours, masked=masked)
-            self.agent_table.show(snapshot, colours, masked=masked)
+            self.agent_table.show(
+                snapshot, colours, masked=masked, flagged=self.monitor.stress(snapshot.source)
+            )
         self.snapshots_applied += 1
 
     def _refresh_status(self) -> None:
@@ -122,11 +149,14 @@ class FloorApp(App[None]):
         self.header.show(latest, statuses)
         self._mask_old_data(statuses)
         self._show_freshness(statuses)
+        self._show_alerts(statuses)
         problems = self.problems
         lines = [s.last_error for s in statuses if s.last_error and s.health is not Health.OK]
         lines += [f"{f.source.name} plan: {f.plan_error}" for f in self.feeds if f.plan_error]
-        if self.outlook_error:
-            lines.append(self.outlook_error)
+        lines += [f"{f.source.name} tickets: {f.tickets_error}" for f in self.feeds
+                  if f.tickets_error]
+        lines += [e for e in (self.outlook_error, self.monitor_error, self.monitor.journal_error)
+                  if e]
         problems.set_class(bool(lines), "shown")
         problems.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
 
@@ -137,7 +167,7 @@ class FloorApp(App[None]):
             name = feed.source.name
             if old and name not in self.masked and feed.latest is not None:
                 self.masked.add(name)
-                self._apply(feed.latest, feed.plan)
+                self._apply(feed.latest, feed)
 
     def _show_freshness(self, statuses: list[FeedStatus]) -> None:
         """A full-width banner no one can miss: SOURCE DOWN or STALE, with the data's age."""
@@ -156,6 +186,70 @@ class FloorApp(App[None]):
         self.freshness.set_class(worst is Health.DOWN, "down")
         self.freshness.set_class(worst is Health.STALE, "stale")
         self.freshness.update(Text("   ".join(parts), no_wrap=True, overflow="ellipsis"))
+
+    def _show_alerts(self, statuses: list[FeedStatus]) -> None:
+        try:
+            self.alerts = self.monitor.tick(statuses)
+        except Exception as exc:
+            self.monitor_error = f"alerts failed: {type(exc).__name__}: {exc}"
+            return
+        # A pending alert has not lasted its `for` time yet: showing it would be the flapping
+        # the lifecycle exists to prevent.
+        shown = [a for a in self.alerts if a.state is not AlertState.PENDING]
+        self.alert_table.show(shown, self.monitor.now, self.get_css_variables())
+        self._announce(self.monitor.take_news())
+
+    def _announce(self, news: list[Alert]) -> None:
+        """One toast per tick, however many alerts are news: on 80x24 a stack of toasts
+        would cover the floor they are about."""
+        if not news:
+            return
+        worst = max(news, key=lambda a: a.severity)
+        severity = "error" if worst.severity >= 2 else "warning"
+        self.clear_notifications()  # the newest news replaces the last, never stacks
+        if len(news) == 1:
+            self.notify(worst.reason, title=worst.title, timeout=8, severity=severity,
+                        markup=False)
+            return
+        self.notify(
+            f"worst: {worst.title}", title=f"{len(news)} new alerts", timeout=8,
+            severity=severity, markup=False,
+        )
+
+    def action_acknowledge(self) -> None:
+        key = self.alert_table.cursor_key
+        alert = next((a for a in self.alerts if a.fingerprint == key), None)
+        if alert is None:
+            self.notify("No alert selected to acknowledge.", severity="warning")
+            return
+        if not self.permissions.can_write:
+            # Refused before the dialog too, so no one types a note for nothing; the
+            # actions layer refuses again whatever the UI does.
+            self.notify(self.permissions.reason, severity="warning", markup=False)
+            return
+
+        def done(request: AckRequest | None) -> None:
+            if request is not None:
+                self._acknowledge(alert, request)
+
+        self.push_screen(AckDialog(alert.title, alert.reason, self.actor.label()), done)
+
+    def _acknowledge(self, alert: Alert, request: AckRequest) -> None:
+        try:
+            ack = acknowledge(
+                alert,
+                journal=self.monitor.journal,
+                actor=self.actor,
+                permissions=self.permissions,
+                at=self.monitor.now,
+                note=request.note,
+                expires_after_min=request.expires_after_min,
+            )
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not acknowledged", severity="error", markup=False)
+            return
+        self.notify(f"{alert.title} (by {ack.who})", title="Acknowledged", markup=False)
+        self._refresh_status()
 
     async def on_unmount(self) -> None:
         for feed in self.feeds:

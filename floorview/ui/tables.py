@@ -81,6 +81,19 @@ class LiveTable(DataTable[Text]):
             if row != self.cursor_coordinate.row:
                 self.move_cursor(row=row, animate=False)
 
+    def order_rows(self, keys: Sequence[str]) -> None:
+        """Put the rows in the order of ``keys`` (all of them, as after apply_rows)."""
+        if [row.key.value for row in self.ordered_rows] == list(keys):
+            return
+        followed = self.cursor_key
+        # DataTable sorts by cell values only; each row's first cell is its own object, so
+        # its identity names the row.
+        first = self.COLUMNS[0].key
+        rank = {id(self.get_cell(key, first)): i for i, key in enumerate(keys)}
+        self.sort(first, key=lambda cell: rank.get(id(cell), len(rank)))
+        if followed is not None and followed in self.rows:
+            self.move_cursor(row=self.get_row_index(followed), animate=False)
+
     @property
     def cursor_key(self) -> str | None:
         if not self.row_count:
@@ -180,21 +193,35 @@ class AgentTable(LiveTable):
     FLEX = "queues"
 
     def show(
-        self, snapshot: FloorSnapshot, colours: dict[str, str], *, masked: bool = False
+        self,
+        snapshot: FloorSnapshot,
+        colours: dict[str, str],
+        *,
+        masked: bool = False,
+        flagged: Mapping[str, object] | None = None,
     ) -> None:
+        """``flagged``: agents with a stress flag (their reasons are in the alert list)."""
         prefix = f"{snapshot.source}/"
         names = {q.id: q.name for q in snapshot.queues}
+        flagged = flagged or {}
         self.apply_rows(
             prefix,
             (
-                (prefix + a.id, _mask(self._cells(a, snapshot, names, colours), masked))
+                (
+                    prefix + a.id,
+                    _mask(self._cells(a, snapshot, names, colours, a.id in flagged), masked),
+                )
                 for a in snapshot.agents
             ),
         )
 
     @staticmethod
     def _cells(
-        a: Agent, snapshot: FloorSnapshot, names: dict[str, str], colours: dict[str, str]
+        a: Agent,
+        snapshot: FloorSnapshot,
+        names: dict[str, str],
+        colours: dict[str, str],
+        flagged: bool = False,
     ) -> tuple[Text, ...]:
         glyph, word = STATE_LABELS[a.state]
         if a.state is AgentState.AUX and a.aux_reason:
@@ -209,8 +236,13 @@ class AgentTable(LiveTable):
         state = Text(f"{glyph} ", style=style)
         state.append_text(literal(word, style))
         queues = ", ".join(names.get(q, q) for q in a.queue_ids)
+        name = literal(a.name)
+        if flagged:
+            # A check-in prompt, not a ranking: one mark, no score.
+            name = Text("⚑ ", style=colours.get("warning", ""), no_wrap=True,
+                        overflow="ellipsis").append_text(name)
         return (
-            literal(a.name),
+            name,
             state,
             right(duration(a.time_in_state_s(snapshot.as_of))),
             literal(queues, "dim"),
