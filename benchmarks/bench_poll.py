@@ -15,6 +15,8 @@ every poll is timed:
                        as the queue board asks for them
     current_outlook    the re-forecast of the interval in progress, every queue, with the
                        app's OutlookCache (ratios kept while plan and interval stay)
+    alerts             ``Monitor.observe`` and ``tick``: agents' timelines, the rules, the
+                       alert books (stress flags are judged every 15 s, timed apart below)
     free intermediates dropping the snapshot (and the last one's); the poll pays for it too
 
 and, apart from the poll total because the feed refreshes the plan once a minute:
@@ -49,8 +51,17 @@ from typing import Any
 
 import httpx
 
-from floorview.analytics.outlook import OutlookCache, OutlookSettings, current_outlook
+from floorview.alerts import Alert
+from floorview.analytics.outlook import (
+    OutlookCache,
+    OutlookSettings,
+    QueueOutlook,
+    current_outlook,
+)
+from floorview.analytics.stress import aht_from_snapshot, stress_flags
+from floorview.feed import FeedStatus, Health
 from floorview.model import FloorSnapshot
+from floorview.monitor import Monitor
 from floorview.sim.api import create_app
 from floorview.sim.config import SimConfig, parse_time_of_day
 from floorview.sim.engine import Simulator
@@ -110,17 +121,28 @@ def queue_counts(snapshot: FloorSnapshot) -> list[tuple[int, int, int]]:
 Stage = tuple[str, Callable[[Any], Any]]
 
 
-def poll_stages(plan: DayPlan, settings: OutlookSettings, cache: OutlookCache) -> list[Stage]:
+def poll_stages(
+    plan: DayPlan, settings: OutlookSettings, cache: OutlookCache, monitor: Monitor
+) -> list[Stage]:
     """Each stage takes the previous stage's result; the first takes the floor body."""
 
     def counts(snapshot: FloorSnapshot) -> FloorSnapshot:
         queue_counts(snapshot)
         return snapshot
 
+    def outlook(snapshot: FloorSnapshot) -> tuple[FloorSnapshot, dict[str, QueueOutlook]]:
+        return snapshot, current_outlook(snapshot, plan, settings, cache)
+
+    def alerts(done: tuple[FloorSnapshot, dict[str, QueueOutlook]]) -> list[Alert]:
+        snapshot, by_queue = done
+        monitor.observe(snapshot, outlook=by_queue)
+        return monitor.tick([FeedStatus(snapshot.source, Health.OK, 0.0, None, 0)])
+
     return [
         ("parse_floor_body", lambda body: parse_floor_body(body, "sim")),
         ("queue counts", counts),
-        ("current_outlook", lambda snapshot: current_outlook(snapshot, plan, settings, cache)),
+        ("current_outlook", outlook),
+        ("alerts", alerts),
     ]
 
 
@@ -201,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     plan = parse_plan(bodies.forecast, bodies.intervals)
     settings = OutlookSettings()
-    stages = poll_stages(plan, settings, OutlookCache())
+    monitor = Monitor()
+    stages = poll_stages(plan, settings, OutlookCache(), monitor)
 
     snapshot = parse_floor_body(bodies.floors[0], "sim")
     command = "python benchmarks/bench_poll.py " + shlex.join(
@@ -245,6 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         for column, seconds in zip(per_stage, times, strict=True):
             column.append(seconds)
         totals.append(sum(times))
+    stress_times = []
+    for i in range(max(3, args.repeat // 5)):
+        watch_snapshot = parse_floor_body(bodies.floors[i % 2], "sim")
+        t = time.perf_counter()
+        stress_flags(watch_snapshot, monitor._watches["sim"].timelines,
+                     aht_from_snapshot(watch_snapshot))
+        stress_times.append(time.perf_counter() - t)
     cold_times: list[float] = []
     for _ in range(max(3, args.repeat // 5)):
         gc.collect()
@@ -271,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\nonce a minute, outside the poll total:")
     print(_row("plan refresh", plan_times, plan_peak))
     print(_row("outlook, new plan", cold_times, None))
+    print("every 15 s (monitor.STRESS_EVERY_S), outside the poll total:")
+    print(_row("stress flags", stress_times, None))
     return 0
 
 

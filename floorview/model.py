@@ -1,8 +1,15 @@
-"""The canonical floor model: plain frozen dataclasses, no vendor field names.
+"""The canonical floor model: immutable records, no vendor field names.
 
 Every source adapter turns its system's JSON into these types; everything downstream
 (analytics, alerts, ui) reads only these. Times are timezone-aware UTC datetimes and
 durations are float seconds, whatever unit the vendor used on the wire.
+
+The records a poll makes by the thousand (queues, agents and their parts) are frozen
+msgspec Structs rather than frozen dataclasses: they behave the same (fields, equality,
+hashing; ``msgspec.structs.replace`` for a changed copy), but build in a ninth of the time
+and, holding no cycles, stay out of the garbage collector (gc=False). On a 5000-agent
+floor that took the poll from 46 to 31 ms (benchmarks/bench_poll.py). The rest stay
+dataclasses.
 """
 
 from __future__ import annotations
@@ -10,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+import msgspec
 
 
 class Channel(StrEnum):
@@ -30,8 +39,7 @@ class AgentState(StrEnum):
 STAFFED_STATES = frozenset({AgentState.AVAILABLE, AgentState.ON_CONTACT, AgentState.ACW})
 
 
-@dataclass(frozen=True, slots=True)
-class QueueToday:
+class QueueToday(msgspec.Struct, frozen=True, gc=False):
     """Counters since the start of the source's day."""
 
     offered: int
@@ -58,8 +66,7 @@ class QueueToday:
         return self.handle_time_s / self.handled if self.handled else None
 
 
-@dataclass(frozen=True, slots=True)
-class Queue:
+class Queue(msgspec.Struct, frozen=True, gc=False):
     id: str
     name: str
     channel: Channel
@@ -70,15 +77,13 @@ class Queue:
     today: QueueToday
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(msgspec.Struct, frozen=True, gc=False):
     queue_id: str
     started_at: datetime
     sentiment: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class AgentToday:
+class AgentToday(msgspec.Struct, frozen=True, gc=False):
     on_contact_s: float
     acw_s: float
     available_s: float
@@ -92,8 +97,7 @@ class AgentToday:
         return busy / total if total > 0 else None
 
 
-@dataclass(frozen=True, slots=True)
-class Agent:
+class Agent(msgspec.Struct, frozen=True, gc=False):
     id: str
     name: str
     team: str

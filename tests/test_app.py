@@ -1,5 +1,6 @@
 import dataclasses
 
+import msgspec
 from fakes import Clock, ScriptedSource, recorded_floor
 
 from floorview.feed import Feed
@@ -34,11 +35,11 @@ async def test_markup_like_names_show_literally_and_rows_are_keyed() -> None:
 
 
 async def test_cursor_follows_the_agent_not_the_row_number() -> None:
-    newcomer = dataclasses.replace(FLOOR.agents[0], id="a-000", name="Zofia Nowak")
+    newcomer = msgspec.structs.replace(FLOOR.agents[0], id="a-000", name="Zofia Nowak")
     later = dataclasses.replace(
         FLOOR,
         agents=(
-            dataclasses.replace(FLOOR.agents[1], state=AgentState.AVAILABLE, aux_reason=None),
+            msgspec.structs.replace(FLOOR.agents[1], state=AgentState.AVAILABLE, aux_reason=None),
             newcomer,
         ),
     )

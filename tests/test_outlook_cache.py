@@ -7,6 +7,7 @@ import itertools
 from datetime import time, timedelta
 
 import httpx
+import msgspec
 import numpy as np
 
 from floorview.analytics.outlook import (
@@ -104,7 +105,7 @@ async def test_cache_recomputes_when_a_queue_target_changes() -> None:
     cache = OutlookCache()
     before = current_outlook(snap, plan, FIXED_PATIENCE, cache)
     first = snap.queues[0]
-    stricter = dataclasses.replace(first, sl_target=0.99, sl_threshold_s=5.0)
+    stricter = msgspec.structs.replace(first, sl_target=0.99, sl_threshold_s=5.0)
     changed = FloorSnapshot(
         snap.source, snap.as_of, snap.site, (stricter, *snap.queues[1:]), snap.agents
     )
@@ -118,7 +119,7 @@ def with_extra_agents(snap: FloorSnapshot, queue_id: str, count: int) -> FloorSn
     idle = [a for a in snap.agents if a.state in (AgentState.OFFLINE, AgentState.AUX)][:count]
     assert len(idle) == count
     moved = {
-        a.id: dataclasses.replace(
+        a.id: msgspec.structs.replace(
             a, state=AgentState.AVAILABLE, aux_reason=None, queue_ids=(queue_id,), contact=None
         )
         for a in idle
