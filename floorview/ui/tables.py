@@ -6,7 +6,7 @@ little on an SSH link and the cursor stays on the same agent however the floor c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -199,8 +199,10 @@ class AgentTable(LiveTable):
         *,
         masked: bool = False,
         flagged: Mapping[str, object] | None = None,
+        selected: Collection[str] = (),
     ) -> None:
-        """``flagged``: agents with a stress flag (their reasons are in the alert list)."""
+        """``flagged``: agents with a stress flag (their reasons are in the alert list);
+        ``selected``: row keys picked for a reassignment."""
         prefix = f"{snapshot.source}/"
         names = {q.id: q.name for q in snapshot.queues}
         flagged = flagged or {}
@@ -209,7 +211,13 @@ class AgentTable(LiveTable):
             (
                 (
                     prefix + a.id,
-                    _mask(self._cells(a, snapshot, names, colours, a.id in flagged), masked),
+                    _mask(
+                        self._cells(
+                            a, snapshot, names, colours, a.id in flagged,
+                            prefix + a.id in selected,
+                        ),
+                        masked,
+                    ),
                 )
                 for a in snapshot.agents
             ),
@@ -222,6 +230,7 @@ class AgentTable(LiveTable):
         names: dict[str, str],
         colours: dict[str, str],
         flagged: bool = False,
+        selected: bool = False,
     ) -> tuple[Text, ...]:
         glyph, word = STATE_LABELS[a.state]
         if a.state is AgentState.AUX and a.aux_reason:
@@ -241,6 +250,10 @@ class AgentTable(LiveTable):
             # A check-in prompt, not a ranking: one mark, no score.
             name = Text("⚑ ", style=colours.get("warning", ""), no_wrap=True,
                         overflow="ellipsis").append_text(name)
+        if selected:
+            name = Text("✓ ", style="reverse", no_wrap=True, overflow="ellipsis").append_text(
+                name
+            )
         return (
             name,
             state,
