@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from floorview.model import FloorSnapshot, Ticket
 from floorview.sources.base import DayPlan, SourceError
@@ -56,3 +58,12 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def wait_until(pilot: Any, predicate: Callable[[], bool]) -> None:
+    """Let the app run until ``predicate`` holds (10 s at most)."""
+    for _ in range(1000):
+        if predicate():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition never became true")

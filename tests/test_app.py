@@ -1,7 +1,7 @@
 import dataclasses
 
 import msgspec
-from fakes import Clock, ScriptedSource, recorded_floor
+from fakes import Clock, ScriptedSource, recorded_floor, wait_until
 
 from floorview.feed import Feed
 from floorview.model import AgentState
@@ -12,18 +12,11 @@ from floorview.ui.tables import AgentTable, QueueTable
 FLOOR = recorded_floor()
 
 
-async def _until(pilot, predicate) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(1000):
-        if predicate():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("condition never became true")
-
 
 async def test_markup_like_names_show_literally_and_rows_are_keyed() -> None:
     app = FloorApp([Feed(ScriptedSource([FLOOR]), 1.0)])
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: app.snapshots_applied == 1)
+        await wait_until(pilot, lambda: app.snapshots_applied == 1)
         agents = app.query_one(AgentTable)
         assert agents.get_row("acd/a-002")[0].plain == "[bold]Amaka[/bold] Obi"
         assert agents.get_row("acd/a-001")[0].plain == "王芳"
@@ -46,12 +39,12 @@ async def test_cursor_follows_the_agent_not_the_row_number() -> None:
     source = ScriptedSource([FLOOR])
     app = FloorApp([Feed(source, 0.05)])
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: app.snapshots_applied == 1)
+        await wait_until(pilot, lambda: app.snapshots_applied == 1)
         agents = app.query_one(AgentTable)
         agents.move_cursor(row=1)
         assert agents.cursor_key == "acd/a-002"
         source.send(later)  # a-001 leaves (row above the cursor), a-000 arrives
-        await _until(pilot, lambda: app.snapshots_applied == 2)
+        await wait_until(pilot, lambda: app.snapshots_applied == 2)
         assert agents.row_count == 2
         assert agents.cursor_key == "acd/a-002"
         assert agents.get_row("acd/a-002")[1].plain == "● Available"
@@ -62,12 +55,12 @@ async def test_a_failing_source_keeps_the_last_floor_and_says_so() -> None:
     source = ScriptedSource([FLOOR])
     app = FloorApp([Feed(source, 1.0, clock=clock)], tick_s=0.02)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: app.snapshots_applied == 1)
+        await wait_until(pilot, lambda: app.snapshots_applied == 1)
         header = app.query_one(FloorHeader)
         assert "acd OK 0s ago" in str(header.render())
         clock.now += 5
         source.send("acd: timed out fetching /v1/floor")
-        await _until(pilot, lambda: "DOWN" in str(header.render()))
+        await wait_until(pilot, lambda: "DOWN" in str(header.render()))
         assert "acd DOWN 5s ago" in str(header.render())
         assert "timed out" in str(app.query_one("#problems").render())
         assert app.query_one(AgentTable).row_count == 2  # nothing blanked
@@ -85,26 +78,26 @@ async def test_stale_then_down_then_masked_then_recovered() -> None:
     source = ScriptedSource([FLOOR])
     app = FloorApp([Feed(source, 1.0, clock=clock)], tick_s=0.02, mask_after_s=60)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: app.snapshots_applied == 1)
+        await wait_until(pilot, lambda: app.snapshots_applied == 1)
         banner = app.query_one("#freshness")
         assert not banner.display
         clock.now += 3  # past 2x the poll interval, no answer yet
-        await _until(pilot, lambda: "STALE" in str(banner.render()))
+        await wait_until(pilot, lambda: "STALE" in str(banner.render()))
         assert str(banner.render()) == "⚠ STALE: acd, data 3s old"
         assert banner.has_class("stale") and banner.display
         source.send("acd: timed out fetching /v1/floor")
-        await _until(pilot, lambda: "SOURCE DOWN" in str(banner.render()))
+        await wait_until(pilot, lambda: "SOURCE DOWN" in str(banner.render()))
         assert str(banner.render()) == "✖ SOURCE DOWN: acd, data 3s old"
         queues = app.query_one(QueueTable)
         assert queues.get_row("acd/q-billing")[1].plain == "3"  # still shown, with its age
         clock.now += 60  # 63 s old: too old to act on
-        await _until(pilot, lambda: queues.get_row("acd/q-billing")[1].plain == "░░")
+        await wait_until(pilot, lambda: queues.get_row("acd/q-billing")[1].plain == "░░")
         assert [c.plain for c in queues.get_row("acd/q-billing")][1:] == ["░░"] * 8
         assert queues.get_row("acd/q-billing")[0].plain == "Billing"  # the name stays
         agents = app.query_one(AgentTable)
         assert [c.plain for c in agents.get_row("acd/a-001")][:3] == ["王芳", "░░", "░░"]
         assert "(figures hidden)" in str(banner.render())
         source.send(FLOOR)
-        await _until(pilot, lambda: app.snapshots_applied >= 3)
-        await _until(pilot, lambda: not banner.display)
+        await wait_until(pilot, lambda: app.snapshots_applied >= 3)
+        await wait_until(pilot, lambda: not banner.display)
         assert queues.get_row("acd/q-billing")[1].plain == "3"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakes import Clock, ScriptedSource, recorded_floor
+from fakes import Clock, ScriptedSource, recorded_floor, wait_until
 
 from floorview.actions import READ_ONLY
 from floorview.alerts import AlertRules, AlertState
@@ -20,13 +20,6 @@ FLOOR = recorded_floor()
 MARIA = Actor("maria", "maria", "203.0.113.9", "floor-host")
 SL_ALERT = "acd/queue.sl:queue:q-billing"
 
-
-async def _until(pilot, predicate) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(1000):
-        if predicate():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("condition never became true")
 
 
 def dashboard(journal: Journal | None, **kw: object) -> FloorApp:
@@ -47,16 +40,16 @@ async def test_a_supervisor_acknowledges_with_a_note_and_the_trail_says_who(
         app = dashboard(journal)
         async with app.run_test(size=(100, 30)) as pilot:
             table = app.alert_table
-            await _until(pilot, lambda: SL_ALERT in table.rows)
+            await wait_until(pilot, lambda: SL_ALERT in table.rows)
             state, why = row_text(table, SL_ALERT)[1:3]
             assert state == "FIRING" and "SL today 77% < target 80%" in why
             table.focus()
             table.move_cursor(row=table.get_row_index(SL_ALERT))
             await pilot.press("a")
-            await _until(pilot, lambda: isinstance(app.screen, AckDialog))
+            await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
             await pilot.press(*"calling Tom in")
             await pilot.press("enter")
-            await _until(pilot, lambda: row_text(table, SL_ALERT)[1].startswith("✓"))
+            await wait_until(pilot, lambda: row_text(table, SL_ALERT)[1].startswith("✓"))
             assert row_text(table, SL_ALERT)[1] == "✓ maria@203.0.113.9 (ssh)"
             assert "note: calling Tom in" in row_text(table, SL_ALERT)[2]
         (entry,) = journal.audit_entries()
@@ -70,11 +63,11 @@ async def test_escape_cancels_and_writes_nothing(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite3") as journal:
         app = dashboard(journal)
         async with app.run_test(size=(100, 30)) as pilot:
-            await _until(pilot, lambda: app.alert_table.row_count > 0)
+            await wait_until(pilot, lambda: app.alert_table.row_count > 0)
             await pilot.press("a")
-            await _until(pilot, lambda: isinstance(app.screen, AckDialog))
+            await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
             await pilot.press(*"never mind", "escape")
-            await _until(pilot, lambda: not isinstance(app.screen, AckDialog))
+            await wait_until(pilot, lambda: not isinstance(app.screen, AckDialog))
             assert all(a.state is not AlertState.ACKNOWLEDGED for a in app.alerts)
         assert journal.audit_entries() == []
 
@@ -83,7 +76,7 @@ async def test_a_read_only_display_says_so_and_opens_no_dialog(tmp_path: Path) -
     with Journal(tmp_path / "j.sqlite3") as journal:
         app = dashboard(journal, permissions=READ_ONLY)
         async with app.run_test(size=(100, 30)) as pilot:
-            await _until(pilot, lambda: app.alert_table.row_count > 0)
+            await wait_until(pilot, lambda: app.alert_table.row_count > 0)
             await pilot.press("a")
             await pilot.pause(0.1)
             assert not isinstance(app.screen, AckDialog)
@@ -96,9 +89,9 @@ async def test_an_ack_made_elsewhere_shows_without_a_new_poll(tmp_path: Path) ->
         app = dashboard(mine)
         async with app.run_test(size=(100, 30)) as pilot:
             table = app.alert_table
-            await _until(pilot, lambda: SL_ALERT in table.rows)
+            await wait_until(pilot, lambda: SL_ALERT in table.rows)
             alert = next(a for a in app.alerts if a.fingerprint == SL_ALERT)
             # The scripted source answers once: any change now comes from the journal.
             elsewhere.acknowledge(SL_ALERT, alert_title=alert.title, severity=alert.severity,
                                   actor=Actor("omar", None, None, "wall"), at=app.monitor.now)
-            await _until(pilot, lambda: row_text(table, SL_ALERT)[1] == "✓ omar")
+            await wait_until(pilot, lambda: row_text(table, SL_ALERT)[1] == "✓ omar")

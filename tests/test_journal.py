@@ -284,14 +284,19 @@ WRITER = """
 """
 
 
-def test_two_processes_writing_at_once_lose_nothing(journal: Journal, path: Path) -> None:
-    children = [start_python(WRITER, str(path), name, "200") for name in ("wall", "laptop")]
+def start_together(children: list[subprocess.Popen[str]]) -> None:
+    """Wait until every child is ready, then let them all go at once."""
     for child in children:
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
     for child in children:
         assert child.stdin is not None
         child.stdin.write("go\n")
         child.stdin.flush()
+
+
+def test_two_processes_writing_at_once_lose_nothing(journal: Journal, path: Path) -> None:
+    children = [start_python(WRITER, str(path), name, "200") for name in ("wall", "laptop")]
+    start_together(children)
     for child in children:
         out, err = child.communicate(timeout=60)
         assert child.returncode == 0, err
@@ -460,12 +465,7 @@ def test_concurrent_claims_from_processes_have_exactly_one_winner(
     journal: Journal, path: Path
 ) -> None:
     children = [start_python(CLAIMER, str(path)) for _ in range(4)]
-    for child in children:
-        assert child.stdout is not None and child.stdout.readline() == "ready\n"
-    for child in children:
-        assert child.stdin is not None
-        child.stdin.write("go\n")
-        child.stdin.flush()
+    start_together(children)
     results = []
     for child in children:
         assert child.stdout is not None
