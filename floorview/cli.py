@@ -202,6 +202,43 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(journal_path, since=since, fmt=args.format, out=sys.stdout)
 
 
+def cmd_undo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from floorview.actions import ActionRefused, Permissions, undo
+    from floorview.identity import current_actor
+    from floorview.journal import Journal, JournalError
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    named = [s for s in config.sources if args.source in (None, s.name)]
+    if not named:
+        print(f"floorview: no source named {args.source!r} in {args.config}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        source = make_source(named[0])
+        try:
+            with Journal(config.journal.path, create=False) as journal:
+                results = await undo(
+                    args.id, source=source, journal=journal, actor=current_actor(),
+                    permissions=Permissions(), at=lambda: dt.datetime.now(dt.UTC),
+                )
+        except (ActionRefused, JournalError) as exc:
+            print(f"floorview: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await source.aclose()
+        for r in results:
+            print(f"{r.outcome:9} {r.message}")
+        return 0 if all(r.outcome == "done" for r in results) else 1
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     from floorview.erlang_cli import add_arguments as add_erlang_arguments
     from floorview.sim.config import add_sim_arguments
@@ -256,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "csv"), default="table", help="(default table)"
     )
     audit.set_defaults(func=cmd_audit)
+
+    undo_p = sub.add_parser("undo", help="put back the agents of a reassignment (audit id)")
+    undo_p.add_argument("id", type=int, help="an audit id of the move (floorview audit)")
+    undo_p.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    undo_p.add_argument("--source", metavar="NAME", help="the source (default: the first)")
+    undo_p.set_defaults(func=cmd_undo)
 
     erlang = sub.add_parser("erlang", help="Erlang C/A staffing calculator")
     add_erlang_arguments(erlang)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from floorview.model import FloorSnapshot, Ticket
+from floorview.model import Agent, FloorSnapshot, Ticket
 from floorview.sources.base import DayPlan, SourceError
 from floorview.sources.rest import parse_floor
 
@@ -46,6 +46,14 @@ class ScriptedSource:
 
     async def fetch_tickets(self) -> tuple[Ticket, ...] | None:
         return self.tickets
+
+    async def fetch_agent(self, agent_id: str) -> Agent:
+        raise SourceError(f"{self.name}: scripted source has no agent lookup")
+
+    async def set_agent_queues(
+        self, agent_id: str, queues: Sequence[str], expected_version: int
+    ) -> Agent:
+        raise SourceError(f"{self.name}: scripted source takes no writes")
 
 
     async def aclose(self) -> None:

@@ -128,6 +128,15 @@ def create_app(sim: Simulator, clock: Clock | None = None) -> Starlette:
             advanced()
             return JSONResponse(wire.tickets(sim, escalated_only))
 
+    async def get_agent(request: Request) -> Response:
+        agent_id = request.path_params["agent_id"]
+        with lock:
+            advanced()
+            agent = sim.agent_by_id.get(agent_id)
+            if agent is None:
+                return error(404, "unknown_agent", f"no agent {agent_id[:40]!r}")
+            return JSONResponse(wire.agent(sim, agent))
+
     async def put_queues(request: Request) -> Response:
         agent_id = request.path_params["agent_id"]
         try:
@@ -162,6 +171,7 @@ def create_app(sim: Simulator, clock: Clock | None = None) -> Starlette:
             Route("/v1/intervals", intervals),
             Route("/v1/forecast", forecast),
             Route("/v1/tickets", tickets),
+            Route("/v1/agents/{agent_id}", get_agent),
             Route("/v1/agents/{agent_id}/queues", put_queues, methods=["PUT"]),
         ],
         exception_handlers={HTTPException: http_error},

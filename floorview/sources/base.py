@@ -9,7 +9,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from floorview.model import FloorSnapshot, Ticket
+from floorview.model import Agent, FloorSnapshot, Ticket
 
 
 class SourceError(Exception):
@@ -22,6 +22,18 @@ class SourceError(Exception):
     def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class VersionConflict(SourceError):
+    """The agent changed since the caller read it: nothing was written."""
+
+    def __init__(self, message: str, current: Agent | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class RejectedChange(SourceError):
+    """The source refused the change as such (unknown agent or queue, bad request)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +55,17 @@ class Source(Protocol):
 
     async def fetch_plan(self, day: date) -> DayPlan | None:
         """The day's forecast and interval actuals; None if the source has no plan."""
+        ...
+
+    async def fetch_agent(self, agent_id: str) -> Agent:
+        """One agent as the source has it now (the re-read before a write)."""
+        ...
+
+    async def set_agent_queues(
+        self, agent_id: str, queues: Sequence[str], expected_version: int
+    ) -> Agent:
+        """Write the agent's queues if its version is still ``expected_version``; the
+        updated agent, or VersionConflict / RejectedChange / SourceError."""
         ...
 
     async def fetch_tickets(self) -> Sequence[Ticket] | None:

@@ -230,12 +230,32 @@ class HttpFetcher:
         return loads_json(await self.get_bytes(path, params), f"{self.name}: {path}")
 
     async def get_bytes(self, path: str, params: Mapping[str, str] | None = None) -> bytes:
+        return (await self._request("GET", path, params=params))[1]
+
+    async def send_json(
+        self, method: str, path: str, body: Any, *, answers: frozenset[int] = frozenset()
+    ) -> tuple[int, Any]:
+        """A write: ``body`` as JSON, under the same budget, timeouts, deadline and cap as a
+        read. Statuses in ``answers`` (a 409 conflict, say) come back with their decoded
+        body instead of raising: they are the server's answer, not its failure."""
+        status, raw = await self._request(method, path, body=body, answers=answers)
+        return status, loads_json(raw, f"{self.name}: {method} {path}")
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        answers: frozenset[int] = frozenset(),
+    ) -> tuple[int, bytes]:
         deadline_s = self.limits.poll_deadline_s
         deadline = asyncio.timeout(deadline_s)
         try:
             async with deadline:
                 await self._take_token(path, deadline)
-                return await self._fetch(path, params)
+                return await self._fetch(path, params, method=method, body=body, answers=answers)
         except TimeoutError:
             if not deadline.expired():
                 raise  # not ours; let the caller see it as it is
@@ -257,12 +277,23 @@ class HttpFetcher:
                 retry_after_s=self.budget.wait_s(),
             )
 
-    async def _fetch(self, path: str, params: Mapping[str, str] | None) -> bytes:
+    async def _fetch(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        *,
+        method: str = "GET",
+        body: Any = None,
+        answers: frozenset[int] = frozenset(),
+    ) -> tuple[int, bytes]:
         try:
-            async with self._client.stream("GET", path, params=params) as response:
-                self._check_status(path, response)
+            async with self._client.stream(
+                method, path, params=params, json=body
+            ) as response:
+                if response.status_code not in answers:
+                    self._check_status(path, response)
                 self._check_length(path, response)
-                return await self._read_capped(path, response)
+                return response.status_code, await self._read_capped(path, response)
         except httpx.TimeoutException:
             raise RequestTimeout(f"{self.name}: timed out fetching {path}") from None
         except httpx.ConnectError as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -19,7 +21,7 @@ from floorview.model import (
     Ticket,
 )
 from floorview.sources import parse as p
-from floorview.sources.base import DayPlan, SourceError
+from floorview.sources.base import DayPlan, RejectedChange, SourceError, VersionConflict
 from floorview.sources.floor_decode import decode_floor
 from floorview.sources.http import (
     DEFAULT_BURST,
@@ -205,6 +207,39 @@ class RestSource:
         try:
             as_of = p.timestamp(p.obj(actuals, "intervals"), "as_of", "intervals")
             return DayPlan(day, as_of, parse_forecast(forecast), parse_actuals(actuals))
+        except p.SchemaError as exc:
+            raise SourceError(f"{self.name}: {exc}") from None
+
+    async def fetch_agent(self, agent_id: str) -> Agent:
+        path = f"/v1/agents/{quote(agent_id, safe='')}"
+        status, data = await self.http.send_json("GET", path, None, answers=frozenset({404}))
+        if status == 404:
+            raise RejectedChange(f"{self.name}: no agent {agent_id!r}")
+        return self._agent(data, "agent")
+
+    async def set_agent_queues(
+        self, agent_id: str, queues: Sequence[str], expected_version: int
+    ) -> Agent:
+        path = f"/v1/agents/{quote(agent_id, safe='')}/queues"
+        body = {"queues": list(queues), "expected_version": expected_version}
+        status, data = await self.http.send_json(
+            "PUT", path, body, answers=frozenset({404, 409, 422})
+        )
+        if status == 409:
+            current = data.get("agent") if isinstance(data, dict) else None
+            raise VersionConflict(
+                f"{self.name}: agent {agent_id!r} changed since it was read "
+                f"(version {expected_version} expected)",
+                None if current is None else self._agent(current, "conflict.agent"),
+            )
+        if status in (404, 422):
+            detail = data.get("detail") if isinstance(data, dict) else None
+            raise RejectedChange(f"{self.name}: change to agent {agent_id!r} refused: {detail}")
+        return self._agent(data, "agent")
+
+    def _agent(self, data: Any, where: str) -> Agent:
+        try:
+            return parse_agent(data, where)
         except p.SchemaError as exc:
             raise SourceError(f"{self.name}: {exc}") from None
 

@@ -12,7 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
-from floorview.actions import ActionRefused, Permissions, acknowledge
+from floorview.actions import (
+    ActionRefused,
+    ChangeResult,
+    Permissions,
+    acknowledge,
+    reassign,
+    undo,
+)
 from floorview.alerts import Alert, AlertState
 from floorview.analytics.outlook import (
     OutlookCache,
@@ -28,6 +35,8 @@ from floorview.ui.ack_dialog import AckDialog, AckRequest
 from floorview.ui.alert_table import AlertTable
 from floorview.ui.format import age as format_age
 from floorview.ui.header import FloorHeader
+from floorview.ui.reassign_dialog import ConfirmDialog, ReassignDialog, ReassignRequest
+from floorview.ui.reassign_flow import Watching, agent_changes, picked_agents, previewer
 from floorview.ui.tables import AgentTable, QueueTable
 
 #: Past this age a source's figures are hidden rather than shown as if they were current.
@@ -50,6 +59,10 @@ class FloorApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("a", "acknowledge", "Ack alert", id="acknowledge"),
+        Binding("r", "reassign", "Reassign", id="reassign"),
+        Binding("space", "toggle_select", "Select agent", id="select"),
+        Binding("u", "undo_move", "Undo move", id="undo-move"),
+        Binding("x", "stop_move", "Stop move", id="stop-move", show=False),
     ]
 
     def __init__(
@@ -69,6 +82,12 @@ class FloorApp(App[None]):
         self.actor = actor or current_actor()
         self.permissions = permissions or Permissions()
         self.alerts: list[Alert] = []
+        #: Agent row keys picked with space for the next reassignment.
+        self.selected: set[str] = set()
+        self.watching = Watching()
+        self._stop_move: asyncio.Event | None = None
+        #: (source, audit id) of the last move made here, for `u`.
+        self.last_move: tuple[str, int, int] | None = None
         self.title = title
         self.feeds = list(feeds)
         self.outlook_settings = outlook or OutlookSettings()
@@ -139,9 +158,12 @@ class FloorApp(App[None]):
         with self.batch_update():
             self.queue_table.show(snapshot, outlook, colours, masked=masked)
             self.agent_table.show(
-                snapshot, colours, masked=masked, flagged=self.monitor.stress(snapshot.source)
+                snapshot, colours, masked=masked, flagged=self.monitor.stress(snapshot.source),
+                selected=self.selected,
             )
         self.snapshots_applied += 1
+        if fresh:
+            self._confirm_moves(snapshot)
 
     def _refresh_status(self) -> None:
         statuses = [feed.status() for feed in self.feeds]
@@ -250,6 +272,132 @@ class FloorApp(App[None]):
             return
         self.notify(f"{alert.title} (by {ack.who})", title="Acknowledged", markup=False)
         self._refresh_status()
+
+    # --- reassignment ---------------------------------------------------------------------
+
+    def _feed_of(self, source: str) -> Feed | None:
+        return next((f for f in self.feeds if f.source.name == source), None)
+
+    def action_toggle_select(self) -> None:
+        key = self.agent_table.cursor_key
+        if key is None:
+            return
+        self.selected.symmetric_difference_update({key})
+        feed = self._feed_of(key.partition("/")[0])
+        if feed is not None and feed.latest is not None:
+            self._apply(feed.latest, feed)
+
+    def action_reassign(self) -> None:
+        if not self.permissions.can_write:
+            self.notify(self.permissions.reason, severity="warning", markup=False)
+            return
+        if self._stop_move is not None:
+            self.notify("A move is already under way (x stops it).", severity="warning")
+            return
+        keys = sorted(self.selected) or (
+            [self.agent_table.cursor_key] if self.agent_table.cursor_key else []
+        )
+        feed = self._feed_of(keys[0].partition("/")[0]) if keys else None
+        if feed is None or feed.latest is None:
+            self.notify("No agent selected (space selects, r reassigns).", severity="warning")
+            return
+        snapshot = feed.latest
+        agents = picked_agents(snapshot, keys)
+        cache = self._outlook_caches.get(snapshot.source)
+        dialog = ReassignDialog(
+            agents,
+            {q.id: q.name for q in snapshot.queues},
+            previewer(snapshot, agents, None if cache is None else cache.interval),
+            as_of=snapshot.as_of,
+            data_age_s=feed.status().age_s,
+        )
+
+        def done(request: ReassignRequest | None) -> None:
+            if request is not None:
+                self.run_worker(self._move(feed, snapshot, request), group="move")
+
+        self.push_screen(dialog, done)
+
+    def action_stop_move(self) -> None:
+        if self._stop_move is not None:
+            self._stop_move.set()
+            self.notify("Stopping after the agent in hand.", severity="warning")
+
+    async def _move(self, feed: Feed, snapshot: FloorSnapshot, request: ReassignRequest) -> None:
+        changes = agent_changes(snapshot, request.changes)
+        self._stop_move = asyncio.Event()
+        total = len(changes)
+
+        def progress(done: int, _total: int, result: ChangeResult) -> None:
+            self.notify(f"{done}/{total}: {result.message}", markup=False,
+                        severity="information" if result.outcome == "done" else "warning")
+
+        try:
+            results = await reassign(
+                changes, source=feed.source, journal=self.monitor.journal, actor=self.actor,
+                permissions=self.permissions, at=lambda: self.monitor.now,
+                progress=progress, cancel=self._stop_move,
+            )
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Nothing moved", severity="error", markup=False)
+            return
+        finally:
+            self._stop_move = None
+        moved = sum(r.outcome == "done" for r in results)
+        self.notify(
+            f"{moved} of {total} moved; watching the floor to confirm.",
+            title="Reassignment", severity="information" if moved == total else "warning",
+        )
+        self.watching.expect(snapshot.source, results, changes, self.monitor.now)
+        self.selected.clear()
+        audit_ids = [r.audit_id for r in results if r.outcome == "done" and r.audit_id]
+        if audit_ids:
+            self.last_move = (snapshot.source, audit_ids[0], len(audit_ids))
+
+    def action_undo_move(self) -> None:
+        if not self.permissions.can_write:
+            self.notify(self.permissions.reason, severity="warning", markup=False)
+            return
+        if self.last_move is None:
+            self.notify("No move made here to undo (floorview undo ID undoes any).",
+                        severity="warning")
+            return
+        source, audit_id, count = self.last_move
+        feed = self._feed_of(source)
+
+        def done(yes: bool | None) -> None:
+            if yes and feed is not None:
+                self.run_worker(self._undo(feed, audit_id), group="move")
+
+        self.push_screen(
+            ConfirmDialog(f"Put back the {count} agent(s) of move #{audit_id}?", "Undo move"),
+            done,
+        )
+
+    async def _undo(self, feed: Feed, audit_id: int) -> None:
+        try:
+            results = await undo(
+                audit_id, source=feed.source, journal=self.monitor.journal, actor=self.actor,
+                permissions=self.permissions, at=lambda: self.monitor.now,
+            )
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Nothing undone", severity="error", markup=False)
+            return
+        back = sum(r.outcome == "done" for r in results)
+        self.notify("\n".join(r.message for r in results if r.outcome != "done") or "",
+                    title=f"{back} of {len(results)} put back", markup=False,
+                    severity="information" if back == len(results) else "warning")
+        self.last_move = None
+
+    def _confirm_moves(self, snapshot: FloorSnapshot) -> None:
+        seen, overdue = self.watching.check(snapshot)
+        if seen:
+            self.notify(", ".join(seen), title="Confirmed on the floor", markup=False)
+        if overdue:
+            self.notify(
+                ", ".join(overdue), title="Unverified: the floor does not show the change",
+                severity="error", markup=False,
+            )
 
     async def on_unmount(self) -> None:
         for feed in self.feeds:
