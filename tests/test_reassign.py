@@ -213,3 +213,59 @@ async def test_enter_alone_in_the_dialog_writes_nothing(
             await pilot.press("escape")
             await wait_until(pilot, lambda: not isinstance(app.screen, ReassignDialog))
         assert journal.audit_entries() == []
+
+
+async def test_a_move_of_more_than_three_needs_the_count_typed(loopback_sim: RunningSim) -> None:
+    from textual.app import App
+    from textual.widgets import Button, Input, Select
+
+    source = RestSource("sim", loopback_sim.url)
+    floor = await source.fetch_floor()
+    four = movable(floor, 4)
+    await source.aclose()
+
+    def previewer(remove: str | None, add: str | None):  # type: ignore[no-untyped-def]
+        changes = new_memberships(floor, [a.id for a in four], remove=[remove] if remove else [],
+                                  add=[add] if add else [])
+        return changes, preview(floor, None, changes)
+
+    dialog = ReassignDialog(four, {q.id: q.name for q in floor.queues}, previewer,
+                            as_of=floor.as_of, data_age_s=1.0)
+    app: App[None] = App()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.push_screen(dialog)
+        await pilot.pause()
+        dialog.query_one("#re-add", Select).value = "q-sales"
+        await pilot.pause()
+        ok = dialog.query_one("#re-ok", Button)
+        assert dialog.changes and ok.disabled  # a choice alone is not enough for four
+        dialog.query_one("#re-confirm", Input).value = "3"
+        await pilot.pause()
+        assert ok.disabled
+        dialog.query_one("#re-confirm", Input).value = "4"
+        await pilot.pause()
+        assert not ok.disabled
+
+
+async def test_the_undo_command_puts_a_move_back(
+    loopback_sim: RunningSim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from floorview.cli import main
+
+    config = tmp_path / "floor.toml"
+    config.write_text(
+        f'[[sources]]\nname = "sim"\nkind = "rest"\nurl = "{loopback_sim.url}"\n\n'
+        '[journal]\npath = "j.sqlite3"\n'
+    )
+    source = RestSource("sim", loopback_sim.url)
+    (agent,) = movable(await source.fetch_floor(), 1)
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        (result,) = await reassign(changes_for([agent], "q-billing", "q-sales"), source=source,
+                                   journal=journal, actor=MARIA, permissions=WRITE, at=now)
+    # The command runs its own event loop, as it does from a shell.
+    rc = await asyncio.to_thread(main, ["undo", str(result.audit_id), "--config", str(config)])
+    assert rc == 0 and "done" in capsys.readouterr().out
+    assert (await source.fetch_agent(agent.id)).queue_ids == agent.queue_ids
+    rc = await asyncio.to_thread(main, ["undo", "999", "--config", str(config)])
+    assert rc == 1 and "no reassignment with audit id 999" in capsys.readouterr().err
+    await source.aclose()
