@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -121,6 +121,7 @@ async def _one(
     at: Callable[[], datetime],
     action: str,
     correlation: str,
+    queue_names: Mapping[str, str],
 ) -> ChangeResult:
     aid, name = change.agent_id, change.name
     subject = _subject(source, aid)
@@ -136,7 +137,9 @@ async def _one(
         if (why := _why_changed(change, current)) is not None:
             # Nothing is written, so nothing to audit: the trail is of writes attempted.
             return ChangeResult(aid, "conflict", f"{name}: {why}; nothing changed")
-        detail = f"{name}: {', '.join(change.before)} -> {', '.join(change.after)}"
+        before = ", ".join(queue_names.get(q, q) for q in change.before)
+        after_names = ", ".join(queue_names.get(q, q) for q in change.after)
+        detail = f"{name}: {before} -> {after_names}"
         state = {"queues": list(change.before), "version": change.version}
         journal.audit(actor=actor, at=at(), action=action, subject=subject, before=state,
                       after={"queues": list(change.after)}, result="intent", detail=detail,
@@ -172,6 +175,7 @@ async def reassign(
     cancel: asyncio.Event | None = None,
     action: str = "reassign",
     correlation: str | None = None,
+    queue_names: Mapping[str, str] | None = None,
 ) -> list[ChangeResult]:
     """Write each change in turn, safely; one result per change.
 
@@ -179,7 +183,8 @@ async def reassign(
     on the host), a re-read (nothing is written if the agent changed since the preview), an
     audit row of intent before the call and one of its outcome after, with one correlation
     id for the whole move. Requests are paced by the source's own request budget. ``cancel``
-    stops before the next agent.
+    stops before the next agent. ``queue_names`` (id -> name) makes messages and the trail
+    readable; ids are kept in the rows' before/after.
     """
     journal = _check(permissions, journal)
     correlation = correlation or uuid.uuid4().hex
@@ -189,7 +194,8 @@ async def reassign(
             result = ChangeResult(change.agent_id, "refused", f"{change.name}: cancelled")
         else:
             result = await _one(change, source=source, journal=journal, actor=actor, at=at,
-                                action=action, correlation=correlation)
+                                action=action, correlation=correlation,
+                                queue_names=queue_names or {})
         results.append(result)
         if progress is not None:
             progress(len(results), len(changes), result)

@@ -10,6 +10,7 @@ stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import shutil
@@ -212,5 +213,16 @@ def run_audit(
         return 1
     if width is None and out.isatty():
         width = shutil.get_terminal_size().columns
-    _WRITERS[fmt](entries, out, width)
+    _WRITERS[fmt](_mark_unverified(entries), out, width)
     return 0
+
+
+def _mark_unverified(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """An intent with no outcome row: the writer died between the two (or is writing now),
+    so nobody knows whether the change reached the source. Say so instead of "intent"."""
+    answered = {(e.correlation, e.subject) for e in entries if e.result != "intent"}
+    return [
+        dataclasses.replace(e, result="unverified")
+        if e.result == "intent" and (e.correlation, e.subject) not in answered else e
+        for e in entries
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from floorview.actions import (
     unverified,
 )
 from floorview.analytics.whatif import new_memberships, preview
+from floorview.audit_cmd import run_audit
 from floorview.feed import Feed
 from floorview.identity import Actor
 from floorview.journal import Journal
@@ -123,6 +125,9 @@ async def test_a_crash_between_intent_and_call_leaves_an_unverified_entry(
                            journal=journal, actor=MARIA, permissions=WRITE, at=now)
         (entry,) = unverified(journal)
         assert entry.result == "intent" and entry.subject == f"agent:sim/{agent.id}"
+    out = io.StringIO()
+    assert run_audit(tmp_path / "j.sqlite3", since=None, fmt="csv", out=out) == 0
+    assert ",unverified," in out.getvalue()
     await source.aclose()
 
 

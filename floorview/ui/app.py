@@ -337,6 +337,7 @@ class FloorApp(App[None]):
                 changes, source=feed.source, journal=self.monitor.journal, actor=self.actor,
                 permissions=self.permissions, at=lambda: self.monitor.now,
                 progress=progress, cancel=self._stop_move,
+                queue_names={q.id: q.name for q in snapshot.queues},
             )
         except ActionRefused as exc:
             self.notify(str(exc), title="Nothing moved", severity="error", markup=False)
