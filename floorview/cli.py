@@ -90,6 +90,7 @@ def build_app(config: Config) -> FloorApp:
         outlook=outlook_settings(config),
         mask_after_s=config.display.mask_after_s,
         title=config.display.title,
+        theme=config.display.theme,
         monitor=Monitor(config.alerts, journal),
     )
 

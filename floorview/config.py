@@ -48,6 +48,8 @@ class SourceConfig:
 @dataclass(frozen=True, slots=True)
 class DisplayConfig:
     title: str = "floorview"
+    #: A theme by name: floorview's (themes/) or one dropped in ~/.config/floorview/themes.
+    theme: str = "floorview-dark"
     #: Past this data age a source's figures are hidden (names stay) until fresh data comes.
     mask_after_s: float = 120.0
 
@@ -144,6 +146,7 @@ SOURCE_FIELDS: dict[str, Field] = {
 
 DISPLAY_FIELDS: dict[str, Field] = {
     "title": Field(str, check=non_empty),
+    "theme": Field(str, check=non_empty),
     "mask_after_s": Field((int, float), check=in_range(5, 86_400)),
 }
 

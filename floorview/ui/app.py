@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -38,6 +39,8 @@ from floorview.ui.header import FloorHeader
 from floorview.ui.reassign_dialog import ConfirmDialog, ReassignDialog, ReassignRequest
 from floorview.ui.reassign_flow import Watching, agent_changes, picked_agents, previewer
 from floorview.ui.tables import AgentTable, QueueTable
+from floorview.ui.themes import DEFAULT_THEME, load_themes
+from floorview.ui.themes import theme_dirs as find_theme_dirs
 
 #: Past this age a source's figures are hidden rather than shown as if they were current.
 DEFAULT_MASK_AFTER_S = 120.0
@@ -63,6 +66,7 @@ class FloorApp(App[None]):
         Binding("space", "toggle_select", "Select agent", id="select"),
         Binding("u", "undo_move", "Undo move", id="undo-move"),
         Binding("x", "stop_move", "Stop move", id="stop-move", show=False),
+        Binding("t", "next_theme", "Theme", id="theme", show=False),
     ]
 
     def __init__(
@@ -73,12 +77,18 @@ class FloorApp(App[None]):
         outlook: OutlookSettings | None = None,
         mask_after_s: float = DEFAULT_MASK_AFTER_S,
         title: str = "floorview",
+        theme: str = DEFAULT_THEME,
+        theme_dirs: Sequence[Path] | None = None,
         monitor: Monitor | None = None,
         actor: Actor | None = None,
         permissions: Permissions | None = None,
     ) -> None:
         super().__init__()
         self.monitor = monitor or Monitor()
+        self.themes, self.theme_problems = load_themes(
+            find_theme_dirs() if theme_dirs is None else theme_dirs
+        )
+        self._wanted_theme = theme
         self.actor = actor or current_actor()
         self.permissions = permissions or Permissions()
         self.alerts: list[Alert] = []
@@ -119,6 +129,9 @@ class FloorApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        for loaded in self.themes.values():
+            self.register_theme(loaded)
+        self._use_theme(self._wanted_theme)
         self.agent_table.focus()
         self._refresh_status()
         for feed in self.feeds:
@@ -179,6 +192,7 @@ class FloorApp(App[None]):
                   if f.tickets_error]
         lines += [e for e in (self.outlook_error, self.monitor_error, self.monitor.journal_error)
                   if e]
+        lines += self.theme_problems
         problems.set_class(bool(lines), "shown")
         problems.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
 
@@ -272,6 +286,28 @@ class FloorApp(App[None]):
             return
         self.notify(f"{alert.title} (by {ack.who})", title="Acknowledged", markup=False)
         self._refresh_status()
+
+    # --- looks ----------------------------------------------------------------------------
+
+    def _use_theme(self, name: str) -> None:
+        if name in self.themes:
+            self.theme = name
+            return
+        fallback = DEFAULT_THEME if DEFAULT_THEME in self.themes else "textual-dark"
+        if name != fallback:
+            self.theme_problems.append(f"theme {name!r} not found; using {fallback}")
+        self.theme = fallback
+
+    def action_next_theme(self) -> None:
+        names = sorted(self.themes)
+        if not names:
+            return
+        at = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(at + 1) % len(names)]
+        self.notify(self.theme, title="Theme", timeout=2, markup=False)
+        for feed in self.feeds:  # colours in cells are taken from the theme when drawn
+            if feed.latest is not None:
+                self._apply(feed.latest, feed)
 
     # --- reassignment ---------------------------------------------------------------------
 

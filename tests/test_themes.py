@@ -1,0 +1,45 @@
+"""Theme files: the shipped ones load, a broken one is one clear line, `t` switches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fakes import ScriptedSource, recorded_floor, wait_until
+
+from floorview.feed import Feed
+from floorview.ui.app import FloorApp
+from floorview.ui.themes import DEFAULT_THEME, load_themes, theme_dirs
+
+SHIPPED = {"floorview-dark", "floorview-light", "wall-high-contrast", "colour-blind-safe",
+           "ansi-16"}
+
+
+def test_the_shipped_themes_load_without_problems() -> None:
+    themes, problems = load_themes(theme_dirs()[:1])
+    assert problems == []
+    assert set(themes) >= SHIPPED
+    assert themes["ansi-16"].ansi and not themes["floorview-light"].dark
+
+
+def test_a_broken_or_odd_theme_file_is_one_line_and_the_rest_still_load(tmp_path: Path) -> None:
+    (tmp_path / "bad-toml.toml").write_text('name = "x"\nprimary = \n')
+    (tmp_path / "bad-colour.toml").write_text('name = "x"\nprimary = "not-a-colour"\n')
+    (tmp_path / "odd-key.toml").write_text('name = "x"\nprimary = "#fff"\nbackgrund = "#000"\n')
+    (tmp_path / "mine.toml").write_text('name = "mine"\nprimary = "#ff8800"\n')
+    themes, problems = load_themes([*theme_dirs()[:1], tmp_path])
+    assert set(themes) >= SHIPPED | {"mine"}
+    assert len(problems) == 3
+    assert any("bad-colour.toml: primary: not a colour" in p for p in problems)
+    assert any("odd-key.toml: unknown key 'backgrund'" in p for p in problems)
+    assert any("bad-toml.toml: not valid TOML" in p for p in problems)
+
+
+async def test_t_cycles_themes_and_an_unknown_one_falls_back_with_a_notice() -> None:
+    app = FloorApp([Feed(ScriptedSource([recorded_floor()]), 1.0)], theme="no-such-theme")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.snapshots_applied == 1)
+        assert app.theme == DEFAULT_THEME
+        assert "theme 'no-such-theme' not found" in str(app.problems.render())
+        before = app.theme
+        await pilot.press("t")
+        assert app.theme != before and app.theme in SHIPPED
