@@ -43,3 +43,17 @@ async def test_t_cycles_themes_and_an_unknown_one_falls_back_with_a_notice() -> 
         before = app.theme
         await pilot.press("t")
         assert app.theme != before and app.theme in SHIPPED
+
+
+async def test_every_shipped_theme_renders_the_dashboard_and_its_dialogs() -> None:
+    app = FloorApp([Feed(ScriptedSource([recorded_floor()]), 1.0)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.snapshots_applied == 1)
+        for name in sorted(SHIPPED):
+            app.theme = name
+            await pilot.pause()
+            await pilot.press("r")  # a modal screen uses more of the theme's variables
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.is_running and app.theme == name

@@ -22,6 +22,9 @@ COLOUR_KEYS = (
     "foreground", "background", "surface", "panel",
 )
 _FLAGS = ("dark", "ansi")
+#: Textual's own design variables a theme may set, e.g. the ``ansi-background`` an ANSI
+#: theme must define for Textual's stylesheets.
+_TABLES = ("variables",)
 
 
 def theme_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
@@ -40,7 +43,7 @@ def parse_theme(text: str, path: Path) -> Theme:
         raw: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(raw) - {"name", *COLOUR_KEYS, *_FLAGS}
+    unknown = set(raw) - {"name", *COLOUR_KEYS, *_FLAGS, *_TABLES}
     if unknown:
         raise ValueError(f"{path}: unknown key {sorted(unknown)[0]!r}")
     name = raw.get("name")
@@ -63,8 +66,13 @@ def parse_theme(text: str, path: Path) -> Theme:
     for flag in _FLAGS:
         if flag in raw and not isinstance(raw[flag], bool):
             raise ValueError(f"{path}: {flag}: must be true or false")
+    variables = raw.get("variables", {})
+    if not isinstance(variables, dict) or not all(
+        isinstance(v, str) for v in variables.values()
+    ):
+        raise ValueError(f"{path}: variables: must be a table of strings")
     return Theme(name=name.strip(), dark=raw.get("dark", True), ansi=raw.get("ansi", False),
-                 **colours)
+                 variables=dict(variables), **colours)
 
 
 def load_themes(dirs: Iterable[Path]) -> tuple[dict[str, Theme], list[str]]:
