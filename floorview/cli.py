@@ -82,6 +82,7 @@ def build_app(config: Config) -> FloorApp:
     from floorview.journal import Journal
     from floorview.monitor import Monitor
     from floorview.ui.app import FloorApp
+    from floorview.ui.user_state import state_path
 
     feeds = [make_feed(s) for s in config.sources]
     journal = Journal(config.journal.path)
@@ -91,6 +92,7 @@ def build_app(config: Config) -> FloorApp:
         mask_after_s=config.display.mask_after_s,
         title=config.display.title,
         theme=config.display.theme,
+        state_file=state_path(),
         monitor=Monitor(config.alerts, journal),
     )
 

@@ -57,3 +57,27 @@ async def test_every_shipped_theme_renders_the_dashboard_and_its_dialogs() -> No
             await pilot.press("escape")
             await pilot.pause()
             assert app.is_running and app.theme == name
+
+
+async def test_a_theme_chosen_on_screen_comes_back_at_the_next_start(tmp_path: Path) -> None:
+    state = tmp_path / "state" / "ui-state.toml"
+
+    def dashboard() -> FloorApp:
+        feed = Feed(ScriptedSource([recorded_floor()]), 1.0)
+        return FloorApp([feed], theme=DEFAULT_THEME, state_file=state)
+
+    first = dashboard()
+    async with first.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: first.snapshots_applied == 1)
+        await pilot.press("t")
+        chosen = first.theme
+    assert chosen != DEFAULT_THEME and f'theme = "{chosen}"' in state.read_text()
+    again = dashboard()
+    async with again.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: again.snapshots_applied == 1)
+        assert again.theme == chosen
+    state.write_text("theme = [broken")  # an unreadable file is no choice, not a crash
+    last = dashboard()
+    async with last.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: last.snapshots_applied == 1)
+        assert last.theme == DEFAULT_THEME

@@ -41,6 +41,7 @@ from floorview.ui.reassign_flow import Watching, agent_changes, picked_agents, p
 from floorview.ui.tables import AgentTable, QueueTable
 from floorview.ui.themes import DEFAULT_THEME, load_themes
 from floorview.ui.themes import theme_dirs as find_theme_dirs
+from floorview.ui.user_state import UserState, load_state, save_state
 
 #: Past this age a source's figures are hidden rather than shown as if they were current.
 DEFAULT_MASK_AFTER_S = 120.0
@@ -79,6 +80,7 @@ class FloorApp(App[None]):
         title: str = "floorview",
         theme: str = DEFAULT_THEME,
         theme_dirs: Sequence[Path] | None = None,
+        state_file: Path | None = None,
         monitor: Monitor | None = None,
         actor: Actor | None = None,
         permissions: Permissions | None = None,
@@ -88,7 +90,11 @@ class FloorApp(App[None]):
         self.themes, self.theme_problems = load_themes(
             find_theme_dirs() if theme_dirs is None else theme_dirs
         )
-        self._wanted_theme = theme
+        #: Where on-screen choices are kept between runs; None keeps nothing (tests).
+        self.state_file = state_file
+        saved = None if state_file is None else load_state(state_file).theme
+        # A choice made on screen outlives the config's default until changed on screen.
+        self._wanted_theme = saved if saved in self.themes else theme
         self.actor = actor or current_actor()
         self.permissions = permissions or Permissions()
         self.alerts: list[Alert] = []
@@ -305,6 +311,11 @@ class FloorApp(App[None]):
         at = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(at + 1) % len(names)]
         self.notify(self.theme, title="Theme", timeout=2, markup=False)
+        if self.state_file is not None:
+            try:
+                save_state(self.state_file, UserState(theme=self.theme))
+            except OSError as exc:  # a read-only home must not cost the session
+                self.theme_problems.append(f"theme choice not saved: {exc}")
         for feed in self.feeds:  # colours in cells are taken from the theme when drawn
             if feed.latest is not None:
                 self._apply(feed.latest, feed)
