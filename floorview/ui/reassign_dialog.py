@@ -6,6 +6,7 @@ commits, and a move of more than a few agents asks for their number to be typed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,10 @@ class ReassignRequest:
 
 
 def _seconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}s"
+    # An infinite wait is a real answer (the queue cannot keep up), so it gets a word.
+    if value is None:
+        return "—"
+    return "unbounded" if math.isinf(value) else f"{value:.0f}s"
 
 
 def effects_table(effects: Sequence[QueueEffect]) -> Table:
