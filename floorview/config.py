@@ -18,6 +18,8 @@ from typing import Any
 from floorview.alerts.rules import AlertRules
 from floorview.analytics.stress import StressRules
 from floorview.journal import default_path
+from floorview.ui.i18n import LANGUAGES
+from floorview.ui.keymap import ACTIONS, clashes, key_label
 
 SOURCE_KINDS = ("rest",)
 
@@ -52,6 +54,8 @@ class DisplayConfig:
     theme: str = "floorview-dark"
     #: Past this data age a source's figures are hidden (names stay) until fresh data comes.
     mask_after_s: float = 120.0
+    #: Labels on screen: "en" or "zh-CN".
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,8 @@ class Config:
     reforecast: ReforecastConfig = ReforecastConfig()
     journal: JournalConfig = field(default_factory=JournalConfig)
     alerts: AlertRules = field(default_factory=AlertRules)
+    #: Action id -> key(s), over the defaults in floorview/ui/keymap.py.
+    keys: tuple[tuple[str, str], ...] = ()
     path: Path | None = None
 
 
@@ -148,6 +154,7 @@ DISPLAY_FIELDS: dict[str, Field] = {
     "title": Field(str, check=non_empty),
     "theme": Field(str, check=non_empty),
     "mask_after_s": Field((int, float), check=in_range(5, 86_400)),
+    "language": Field(str, check=one_of(*LANGUAGES)),
 }
 
 def ratio_map(value: Any) -> str | None:
@@ -214,7 +221,9 @@ STRESS_FIELDS = {
     "break_reasons": Field(list, check=_reason_list),
 }
 
-TOP_LEVEL = ("alerts", "display", "journal", "reforecast", "sources")
+TOP_LEVEL = ("alerts", "display", "journal", "keys", "reforecast", "sources")
+
+KEY_FIELDS: dict[str, Field] = {a.id: Field(str, check=non_empty) for a in ACTIONS}
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -357,8 +366,19 @@ def parse_config(text: str, path: Path) -> Config:
         reforecast=reforecast,
         journal=journal,
         alerts=_alert_rules(reader, raw.get("alerts", {})),
+        keys=_keys(reader, raw.get("keys", {})),
         path=path,
     )
+
+
+def _keys(reader: _Reader, raw: Any) -> tuple[tuple[str, str], ...]:
+    values = reader.table("keys", raw, KEY_FIELDS)
+    for key, first, second in clashes(values):
+        # Reported on the remapped action, which is the line the user just wrote.
+        culprit = second if second in values else first
+        other = first if culprit == second else second
+        raise reader.fail(f"keys.{culprit}", f"key {key_label(key)!r} is also {other}'s key")
+    return tuple(values.items())
 
 
 def _alert_rules(reader: _Reader, raw: Any) -> AlertRules:

@@ -30,10 +30,10 @@ from floorview.alerts import (
 )
 from floorview.analytics.outlook import QueueOutlook
 from floorview.analytics.stress import StressFlag, aht_from_snapshot, stress_flags
-from floorview.analytics.timeline import Timelines
+from floorview.analytics.timeline import Rolling, Timelines
 from floorview.feed import FeedStatus, Health
 from floorview.journal import Journal
-from floorview.model import FloorSnapshot, Ticket
+from floorview.model import STAFFED_STATES, FloorSnapshot, Ticket
 
 _STATE_ORDER = {
     AlertState.FIRING: 0,
@@ -63,6 +63,8 @@ class _Watch:
     book: AlertBook
     breaches: list[Breach] = field(default_factory=list)
     stress: dict[str, StressFlag] = field(default_factory=dict)
+    #: Agent id -> occupancy over the last hour, worked out with the stress flags.
+    rolling: dict[str, Rolling] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
     as_of: datetime | None = None
     saved_to: float = 0.0
@@ -105,6 +107,10 @@ class Monitor:
             watch.stress = stress_flags(
                 snapshot, watch.timelines, aht_from_snapshot(snapshot), self.rules.stress
             )
+            watch.rolling = {
+                a.id: watch.timelines.rolling(a.id, snapshot.as_of)
+                for a in snapshot.agents if a.state in STAFFED_STATES
+            }
             watch.stress_at = now
         watch.breaches = [
             dataclasses.replace(b, fingerprint=source_key(snapshot.source, b.fingerprint))
@@ -180,6 +186,14 @@ class Monitor:
     def stress(self, source: str) -> Mapping[str, StressFlag]:
         watch = self._watches.get(source)
         return {} if watch is None else watch.stress
+
+    def rolling(self, source: str) -> Mapping[str, Rolling]:
+        watch = self._watches.get(source)
+        return {} if watch is None else watch.rolling
+
+    def timelines(self, source: str) -> Timelines | None:
+        watch = self._watches.get(source)
+        return None if watch is None else watch.timelines
 
     def floor_now(self, source: str) -> datetime | None:
         watch = self._watches.get(source)

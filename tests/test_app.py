@@ -22,9 +22,13 @@ async def test_markup_like_names_show_literally_and_rows_are_keyed() -> None:
         assert agents.get_row("acd/a-001")[0].plain == "王芳"
         assert "■ Break" in agents.get_row("acd/a-002")[1].plain
         queues = app.query_one(QueueTable)
-        row = [c.plain for c in queues.get_row("acd/q-billing")]
-        assert row == ["Billing", "3", "0:42", "▼77%", "6%", "1", "0", "—", "—"]
-        assert [c.plain for c in queues.get_row("acd/q-chat")][3] == "—"
+        row = queues.cells_of("acd/q-billing")
+        assert row["name"] == "Billing"
+        assert (row["waiting"], row["oldest"], row["sl"], row["abandon"]) == (
+            "3", "0:42", "▼77%", "6%")
+        assert (row["staffed"], row["available"], row["scheduled"], row["required"]) == (
+            "1", "0", "—", "—")  # no plan: never a made-up 0
+        assert queues.cells_of("acd/q-chat")["sl"] == "—"
 
 
 async def test_cursor_follows_the_agent_not_the_row_number() -> None:
@@ -92,7 +96,7 @@ async def test_stale_then_down_then_masked_then_recovered() -> None:
         assert queues.get_row("acd/q-billing")[1].plain == "3"  # still shown, with its age
         clock.now += 60  # 63 s old: too old to act on
         await wait_until(pilot, lambda: queues.get_row("acd/q-billing")[1].plain == "░░")
-        assert [c.plain for c in queues.get_row("acd/q-billing")][1:] == ["░░"] * 8
+        assert set(c.plain for c in queues.get_row("acd/q-billing")[1:]) == {"░░"}
         assert queues.get_row("acd/q-billing")[0].plain == "Billing"  # the name stays
         agents = app.query_one(AgentTable)
         assert [c.plain for c in agents.get_row("acd/a-001")][:3] == ["王芳", "░░", "░░"]

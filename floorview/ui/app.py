@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingsMap, BindingType
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
 
 from floorview.actions import (
     ActionRefused,
@@ -21,7 +24,9 @@ from floorview.actions import (
     reassign,
     undo,
 )
-from floorview.alerts import Alert, AlertState
+from floorview.alerts import Alert, AlertState, escalations
+from floorview.analytics.dayview import QueueDay, queue_day
+from floorview.analytics.history import WaitingHistory
 from floorview.analytics.outlook import (
     OutlookCache,
     OutlookSettings,
@@ -30,45 +35,51 @@ from floorview.analytics.outlook import (
 )
 from floorview.feed import Feed, FeedStatus, Health
 from floorview.identity import Actor, current_actor
+from floorview.journal import AuditEntry
 from floorview.model import FloorSnapshot
 from floorview.monitor import Monitor
+from floorview.ui import keymap
 from floorview.ui.ack_dialog import AckDialog, AckRequest
-from floorview.ui.alert_table import AlertTable
+from floorview.ui.agent_view import AgentView, agent_detail, recent_actions
+from floorview.ui.alerts_view import AlertsView, trail_of
+from floorview.ui.floor_view import FloorView
+from floorview.ui.forecast_view import ForecastView, forecast_body
 from floorview.ui.format import age as format_age
 from floorview.ui.header import FloorHeader
+from floorview.ui.help_view import HelpView
+from floorview.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, tr
+from floorview.ui.i18n import language as current_language
+from floorview.ui.live_table import LiveTable
+from floorview.ui.pickers import ColumnPicker, SortPicker
 from floorview.ui.reassign_dialog import ConfirmDialog, ReassignDialog, ReassignRequest
 from floorview.ui.reassign_flow import Watching, agent_changes, picked_agents, previewer
-from floorview.ui.tables import AgentTable, QueueTable
+from floorview.ui.tables import AgentExtras, AgentFilter, QueueExtras
 from floorview.ui.themes import DEFAULT_THEME, load_themes
 from floorview.ui.themes import theme_dirs as find_theme_dirs
-from floorview.ui.user_state import UserState, load_state, save_state
+from floorview.ui.user_state import TableChoice, UserState, load_state, save_state
 
 #: Past this age a source's figures are hidden rather than shown as if they were current.
 DEFAULT_MASK_AFTER_S = 120.0
+#: Below this the essentials do not fit: a notice says so instead of a broken layout.
+MIN_SIZE = (80, 24)
+#: From this width alerts and escalations sit beside the agent board.
+WIDE_FROM = 120
 
 
 class FloorApp(App[None]):
     TITLE = "floorview"
     CSS = """
-    #boards { height: 1fr; }
-    QueueTable { height: auto; max-height: 40%; }
-    AlertTable { height: auto; max-height: 30%; }
-    AgentTable { height: 1fr; }
+    #views { height: 1fr; }
     #freshness { height: auto; padding: 0 1; display: none; text-style: bold; }
     #freshness.stale { display: block; background: $warning; color: $text; }
     #freshness.down { display: block; background: $error; color: $text; }
-    #problems { height: auto; color: $error; padding: 0 1; display: none; }
+    #problems { height: auto; max-height: 3; color: $error; padding: 0 1; display: none; }
     #problems.shown { display: block; }
+    #too-small { display: none; height: 1fr; content-align: center middle; text-style: bold; }
+    .too-small #views { display: none; }
+    .too-small #too-small { display: block; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("a", "acknowledge", "Ack alert", id="acknowledge"),
-        Binding("r", "reassign", "Reassign", id="reassign"),
-        Binding("space", "toggle_select", "Select agent", id="select"),
-        Binding("u", "undo_move", "Undo move", id="undo-move"),
-        Binding("x", "stop_move", "Stop move", id="stop-move", show=False),
-        Binding("t", "next_theme", "Theme", id="theme", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings())
 
     def __init__(
         self,
@@ -84,6 +95,8 @@ class FloorApp(App[None]):
         monitor: Monitor | None = None,
         actor: Actor | None = None,
         permissions: Permissions | None = None,
+        language: str = DEFAULT_LANGUAGE,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.monitor = monitor or Monitor()
@@ -92,9 +105,16 @@ class FloorApp(App[None]):
         )
         #: Where on-screen choices are kept between runs; None keeps nothing (tests).
         self.state_file = state_file
-        saved = None if state_file is None else load_state(state_file).theme
+        self.user_state = UserState() if state_file is None else load_state(state_file)
+        saved = self.user_state.theme
         # A choice made on screen outlives the config's default until changed on screen.
         self._wanted_theme = saved if saved in self.themes else theme
+        wanted_language = self.user_state.language or language
+        set_language(wanted_language if wanted_language in LANGUAGES else DEFAULT_LANGUAGE)
+        self._install_bindings()
+        #: Action id -> key(s), over the registry's defaults (config [keys]).
+        self.keys = dict(keys or {})
+        self.filter_text = self.user_state.filter
         self.actor = actor or current_actor()
         self.permissions = permissions or Permissions()
         self.alerts: list[Alert] = []
@@ -110,6 +130,10 @@ class FloorApp(App[None]):
         self.outlook_error: str | None = None
         self.monitor_error: str | None = None
         self._outlook_caches: dict[str, OutlookCache] = {}
+        self.outlooks: dict[str, dict[str, QueueOutlook]] = {}
+        self.history = WaitingHistory()
+        self._sl_interval: dict[str, tuple[object, datetime, dict[str, float]]] = {}
+        self._forecast_cache: tuple[tuple[object, datetime, str], QueueDay] | None = None
         self.tick_s = tick_s
         self.mask_after_s = mask_after_s
         self.snapshots_applied = 0
@@ -119,31 +143,107 @@ class FloorApp(App[None]):
         # down, when a DOM query would no longer find them.
         self.header = FloorHeader(id="header")
         self.freshness = Static(id="freshness")
-        self.queue_table = QueueTable(id="queues")
-        self.alert_table = AlertTable(id="alerts")
-        self.agent_table = AgentTable(id="agents")
+        self.floor = FloorView()
+        self.queue_table = self.floor.queue_table
+        self.alert_table = self.floor.alert_table
+        self.agent_table = self.floor.agent_table
+        self.escalation_table = self.floor.escalation_table
+        self.forecast_view = ForecastView()
+        self.agent_view = AgentView()
+        self.alerts_view = AlertsView()
+        self.help_view = HelpView()
+        self.views = ContentSwitcher(
+            self.floor, self.forecast_view, self.agent_view, self.alerts_view, self.help_view,
+            id="views", initial="floor",
+        )
+        self.too_small = Static(id="too-small")
         self.problems = Static(id="problems")
+        self._restore_tables()
+
+    def _install_bindings(self) -> None:
+        """The registry's bindings, labelled in the current language; Textual's own
+        (ctrl+q, ctrl+c) stay."""
+        ours = {a.id for a in keymap.ACTIONS}
+        kept = [b for group in self._bindings.key_to_bindings.values() for b in group
+                if b.id not in ours]
+        translated = [dataclasses.replace(b, description=tr(b.description))
+                      for b in keymap.bindings()]
+        self._bindings = BindingsMap([*kept, *translated])
+
+    def _tables(self) -> dict[str, LiveTable]:
+        return {
+            "queues": self.queue_table, "agents": self.agent_table,
+            "alerts": self.alert_table, "escalations": self.escalation_table,
+            "alert-board": self.alerts_view.board,
+        }
+
+    def _restore_tables(self) -> None:
+        for name, table in self._tables().items():
+            choice = self.user_state.tables.get(name)
+            if choice is None:
+                continue
+            table.hidden = set(choice.hidden)
+            if choice.sort in {c.key for c in table.COLUMNS}:
+                table.sort_column, table.sort_reverse = choice.sort, choice.reverse
+
+    def _save_state(self) -> None:
+        tables = {
+            name: TableChoice(table.sort_column, table.sort_reverse, tuple(sorted(table.hidden)))
+            for name, table in self._tables().items()
+        }
+        self.user_state = UserState(
+            theme=self.theme, language=current_language(), filter=self.filter_text,
+            tables=tables,
+        )
+        if self.state_file is None:
+            return
+        try:
+            save_state(self.state_file, self.user_state)
+        except OSError as exc:  # a read-only home must not cost the session
+            self.theme_problems.append(f"choices not saved: {exc}")
 
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.freshness
-        with Vertical(id="boards"):
-            yield self.queue_table
-            yield self.alert_table
-            yield self.agent_table
+        yield self.views
+        yield self.too_small
         yield self.problems
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for loaded in self.themes.values():
             self.register_theme(loaded)
         self._use_theme(self._wanted_theme)
+        if self.keys:
+            self.set_keymap(self.keys)
+        self.floor.relabel()
+        self.floor.filter_input.value = self.filter_text
+        self.help_view.show(self.keys)
+        self._fit_to_size()
         self.agent_table.focus()
         self._refresh_status()
         for feed in self.feeds:
             self.run_worker(self._poll_forever(feed), group=f"poll:{feed.source.name}")
         # Ages keep counting between polls; this is what makes a stalled source visible.
         self.set_interval(self.tick_s, self._refresh_status)
+
+    def on_resize(self) -> None:
+        self._fit_to_size()
+
+    def _fit_to_size(self) -> None:
+        width, height = self.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "too-small")
+        self.set_class(width >= WIDE_FROM, "wide")
+        self.floor.set_class(width >= WIDE_FROM, "wide")
+        if small:
+            self.too_small.update(Text(
+                tr("Terminal too small") + "\n" + tr(
+                    "floorview needs at least {w}x{h}; this terminal is {cw}x{ch}.",
+                    w=MIN_SIZE[0], h=MIN_SIZE[1], cw=width, ch=height,
+                ),
+                justify="center",
+            ))
 
     async def _poll_forever(self, feed: Feed) -> None:
         # One poll in flight per source: the next one is armed only after this one finishes.
@@ -156,7 +256,6 @@ class FloorApp(App[None]):
             await asyncio.sleep(feed.next_delay_s())
 
     def _apply(self, snapshot: FloorSnapshot, feed: Feed, *, fresh: bool = False) -> None:
-        colours = self.get_css_variables()
         masked = snapshot.source in self.masked
         plan = feed.plan
         outlook: dict[str, QueueOutlook] = {}
@@ -167,27 +266,195 @@ class FloorApp(App[None]):
                 self.outlook_error = None
             except Exception as exc:  # the board stays up without its Need column
                 self.outlook_error = f"re-forecast failed: {type(exc).__name__}: {exc}"
+        self.outlooks[snapshot.source] = outlook
         if fresh:
+            self.history.observe(snapshot)
             try:
                 self.monitor.observe(snapshot, outlook=outlook, tickets=feed.tickets)
             except Exception as exc:  # alerts are a layer on the floor, not a reason to lose it
                 self.monitor_error = f"alerts failed: {type(exc).__name__}: {exc}"
             else:
                 self.monitor_error = None
-        with self.batch_update():
-            self.queue_table.show(snapshot, outlook, colours, masked=masked)
-            self.agent_table.show(
-                snapshot, colours, masked=masked, flagged=self.monitor.stress(snapshot.source),
-                selected=self.selected,
-            )
+        self._render(snapshot, feed)
         self.snapshots_applied += 1
         if fresh:
             self._confirm_moves(snapshot)
 
+    # --- drawing --------------------------------------------------------------------------
+
+    def _render(self, snapshot: FloorSnapshot, feed: Feed) -> None:
+        """Draw one source's data on the screen in view; the others catch up when shown."""
+        view = self.views.current
+        with self.batch_update():
+            if view == "floor":
+                self._render_floor(snapshot, feed)
+            elif view == "forecast":
+                self._render_forecast()
+            elif view == "agent":
+                self._render_agent()
+
+    def _render_all(self) -> None:
+        for feed in self.feeds:
+            if feed.latest is not None:
+                self._render(feed.latest, feed)
+        self._show_alerts_now()
+
+    def _render_floor(self, snapshot: FloorSnapshot, feed: Feed) -> None:
+        colours = self.get_css_variables()
+        masked = snapshot.source in self.masked
+        source = snapshot.source
+        extras = QueueExtras(
+            self.outlooks.get(source, {}), self._interval_sl(snapshot, feed), self.history
+        )
+        self.queue_table.show(snapshot, extras, colours, masked=masked)
+        keep = AgentFilter(self.filter_text).predicate(snapshot)
+        self.agent_table.show(
+            snapshot,
+            AgentExtras(self.monitor.stress(source), self.monitor.rolling(source),
+                        self.selected, keep),
+            colours, masked=masked,
+        )
+        if feed.tickets is not None:
+            self.escalation_table.show(source, escalations(feed.tickets, snapshot.as_of),
+                                       colours)
+        self._show_focus()
+
+    def _interval_sl(self, snapshot: FloorSnapshot, feed: Feed) -> dict[str, float]:
+        """SL so far in the interval in progress, from the plan's interval counters; the
+        plan is re-read every minute, so this trails the floor by up to a minute."""
+        plan = feed.plan
+        if plan is None:
+            return {}
+        start = snapshot.as_of.replace(minute=snapshot.as_of.minute // 15 * 15, second=0,
+                                       microsecond=0)
+        cached = self._sl_interval.get(snapshot.source)
+        if cached is not None and cached[0] is plan and cached[1] == start:
+            return cached[2]
+        actuals = plan.actuals
+        rows = actuals[actuals["start"] == start]
+        closed = rows["answered"] + rows["abandoned"]
+        sl = {
+            str(q): float(within / n)
+            for q, within, n in zip(rows["queue"], rows["answered_within_sl"], closed,
+                                    strict=True)
+            if n > 0
+        }
+        self._sl_interval[snapshot.source] = (plan, start, sl)
+        return sl
+
+    def _show_focus(self) -> None:
+        key = self.agent_table.cursor_key
+        agent, flag = None, None
+        if key is not None:
+            source, _, agent_id = key.partition("/")
+            feed = self._feed_of(source)
+            if feed is not None and feed.latest is not None:
+                agent = feed.latest.agent_by_id.get(agent_id)
+                flag = self.monitor.stress(source).get(agent_id)
+        total = sum(len(f.latest.agents) for f in self.feeds if f.latest is not None)
+        self.floor.show_focus(agent, flag, self.agent_table.row_count, total, self.filter_text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.agent_table:
+            self._show_focus()
+        elif event.data_table is self.alerts_view.board:
+            self._show_alert_detail()
+
+    def _forecast_day(self, feed: Feed, queue_id: str) -> QueueDay | None:
+        """The shown queue's day, worked out again when the plan changes (once a minute),
+        the interval turns or another queue is shown, not on every poll: one queue costs
+        ~25 ms, and the whole floor's 200 queues ~190 ms."""
+        snapshot, plan = feed.latest, feed.plan
+        if snapshot is None or plan is None or queue_id not in snapshot.queue_by_id:
+            return None
+        start = snapshot.as_of.replace(minute=snapshot.as_of.minute // 15 * 15, second=0,
+                                       microsecond=0)
+        cached = self._forecast_cache
+        # The plan by identity: a DayPlan holds DataFrames, which do not compare with ==.
+        if cached is not None and cached[0][0] is plan and cached[0][1:] == (start, queue_id):
+            return cached[1]
+        try:
+            day = queue_day(snapshot, plan, self.outlook_settings, queue_id)
+        except Exception as exc:  # the rest of the dashboard stays up without the chart
+            self.outlook_error = f"forecast view failed: {type(exc).__name__}: {exc}"
+            return None
+        self._forecast_cache = ((plan, start, queue_id), day)
+        return day
+
+    def _queue_keys(self) -> list[str]:
+        return [f"{f.latest.source}/{q.id}" for f in self.feeds if f.latest is not None
+                for q in f.latest.queues]
+
+    def _render_forecast(self) -> None:
+        keys = self._queue_keys()
+        if self.forecast_view.queue_key not in keys:
+            self.forecast_view.queue_key = self.queue_table.cursor_key or (
+                keys[0] if keys else None)
+        key = self.forecast_view.queue_key
+        if key is None:
+            self.forecast_view.show(None)
+            return
+        source, _, queue_id = key.partition("/")
+        feed = self._feed_of(source)
+        day = None if feed is None else self._forecast_day(feed, queue_id)
+        self.forecast_view.show(None if day is None else forecast_body(
+            day, source, self.get_css_variables(), compact=self.size.width < WIDE_FROM
+        ))
+
+    def action_step_queue(self, step: int) -> None:
+        keys = self._queue_keys()
+        if not keys:
+            return
+        at = keys.index(self.forecast_view.queue_key) if self.forecast_view.queue_key in keys \
+            else -step
+        self.forecast_view.queue_key = keys[(at + step) % len(keys)]
+        if self.views.current == "forecast":
+            self._render_forecast()
+
+    def _render_agent(self) -> None:
+        key = self.agent_view.agent_key
+        if key is None:
+            self.agent_view.show(None)
+            return
+        source, _, agent_id = key.partition("/")
+        feed = self._feed_of(source)
+        snapshot = None if feed is None else feed.latest
+        agent = None if snapshot is None else snapshot.agent_by_id.get(agent_id)
+        if snapshot is None or agent is None:
+            self.agent_view.show(None)
+            return
+        actions: list[AuditEntry] = []
+        journal = self.monitor.journal
+        if journal is not None:
+            try:
+                actions = recent_actions(journal.audit_entries(limit=500), source, agent_id)
+            except Exception as exc:  # the journal is a layer on the floor
+                self.monitor_error = f"journal read failed: {type(exc).__name__}: {exc}"
+        self.agent_view.show(agent_detail(
+            agent, snapshot, self.monitor.timelines(source),
+            self.monitor.stress(source).get(agent_id), actions, self.size.width - 4,
+            self.get_css_variables(),
+        ))
+
+    def action_show_view(self, view: str) -> None:
+        if view == "forecast" and self.views.current == "floor":
+            self.forecast_view.queue_key = self.queue_table.cursor_key or \
+                self.forecast_view.queue_key
+        if view == "agent" and self.agent_table.cursor_key is not None:
+            self.agent_view.agent_key = self.agent_table.cursor_key
+        if view == "help":
+            self.help_view.show(self.keys)
+        self.views.current = view
+        self._render_all()
+        focus = {"floor": self.agent_table, "alerts": self.alerts_view.board,
+                 "forecast": self.forecast_view, "agent": self.agent_view,
+                 "help": self.help_view}[view]
+        focus.focus()
+
     def _refresh_status(self) -> None:
         statuses = [feed.status() for feed in self.feeds]
         latest = next((f.latest for f in self.feeds if f.latest is not None), None)
-        self.header.show(latest, statuses)
+        self.header.show(latest, statuses, self.views.current, self.permissions.can_write)
         self._mask_old_data(statuses)
         self._show_freshness(statuses)
         self._show_alerts(statuses)
@@ -235,11 +502,31 @@ class FloorApp(App[None]):
         except Exception as exc:
             self.monitor_error = f"alerts failed: {type(exc).__name__}: {exc}"
             return
-        # A pending alert has not lasted its `for` time yet: showing it would be the flapping
-        # the lifecycle exists to prevent.
-        shown = [a for a in self.alerts if a.state is not AlertState.PENDING]
-        self.alert_table.show(shown, self.monitor.now, self.get_css_variables())
+        self._show_alerts_now()
         self._announce(self.monitor.take_news())
+
+    def _show_alerts_now(self) -> None:
+        colours = self.get_css_variables()
+        if self.views.current == "floor":
+            # A pending alert has not lasted its `for` time yet: showing it would be the
+            # flapping the lifecycle exists to prevent.
+            shown = [a for a in self.alerts if a.state is not AlertState.PENDING]
+            self.alert_table.show(shown, self.monitor.now, colours)
+        elif self.views.current == "alerts":
+            self.alerts_view.board.show(self.alerts, self.monitor.now, colours)
+            self._show_alert_detail()
+
+    def _show_alert_detail(self) -> None:
+        key = self.alerts_view.board.cursor_key
+        alert = next((a for a in self.alerts if a.fingerprint == key), None)
+        trail: list[AuditEntry] = []
+        journal = self.monitor.journal
+        if alert is not None and journal is not None:
+            try:
+                trail = trail_of(journal.audit_entries(limit=500), alert.fingerprint)
+            except Exception as exc:
+                self.monitor_error = f"journal read failed: {type(exc).__name__}: {exc}"
+        self.alerts_view.show_detail(alert, trail)
 
     def _announce(self, news: list[Alert]) -> None:
         """One toast per tick, however many alerts are news: on 80x24 a stack of toasts
@@ -259,7 +546,8 @@ class FloorApp(App[None]):
         )
 
     def action_acknowledge(self) -> None:
-        key = self.alert_table.cursor_key
+        table = self.alerts_view.board if self.views.current == "alerts" else self.alert_table
+        key = table.cursor_key
         alert = next((a for a in self.alerts if a.fingerprint == key), None)
         if alert is None:
             self.notify("No alert selected to acknowledge.", severity="warning")
@@ -310,15 +598,102 @@ class FloorApp(App[None]):
             return
         at = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(at + 1) % len(names)]
-        self.notify(self.theme, title="Theme", timeout=2, markup=False)
-        if self.state_file is not None:
-            try:
-                save_state(self.state_file, UserState(theme=self.theme))
-            except OSError as exc:  # a read-only home must not cost the session
-                self.theme_problems.append(f"theme choice not saved: {exc}")
-        for feed in self.feeds:  # colours in cells are taken from the theme when drawn
-            if feed.latest is not None:
-                self._apply(feed.latest, feed)
+        self.notify(self.theme, title=tr("Theme"), timeout=2, markup=False)
+        self._save_state()
+        self._render_all()  # colours in cells are taken from the theme when drawn
+
+    def action_next_language(self) -> None:
+        at = LANGUAGES.index(current_language())
+        set_language(LANGUAGES[(at + 1) % len(LANGUAGES)])
+        self._install_bindings()
+        self.refresh_bindings()
+        self.floor.relabel()
+        self.alerts_view.board.rebuild()
+        self.help_view.show(self.keys)
+        self._save_state()
+        self._render_all()
+        self.notify(current_language(), title=tr("Language"), timeout=2, markup=False)
+
+    # --- filter, sort, columns ----------------------------------------------------------
+
+    def action_filter(self) -> None:
+        if self.views.current != "floor":
+            self.action_show_view("floor")
+        self.floor.filter_input.add_class("shown")
+        self.floor.filter_input.value = self.filter_text
+        self.floor.filter_input.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.floor.filter_input:
+            self.filter_text = event.value.strip()
+            self._render_all()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is self.floor.filter_input:
+            self._close_filter()
+
+    def action_close_filter(self) -> None:
+        if self.floor.filter_input.has_class("shown"):
+            self._close_filter()
+
+    def _close_filter(self) -> None:
+        self.floor.filter_input.remove_class("shown")
+        self.agent_table.focus()
+        self._save_state()
+
+    def _focused_table(self) -> tuple[str, LiveTable] | None:
+        focused = self.focused
+        tables = self._tables()
+        for name, table in tables.items():
+            if focused is table:
+                return name, table
+        if self.views.current == "alerts":
+            return "alert-board", self.alerts_view.board
+        if self.views.current == "floor":
+            return "agents", self.agent_table
+        return None
+
+    def action_sort(self) -> None:
+        found = self._focused_table()
+        if found is None:
+            return
+        _, table = found
+        columns = [(c.key, tr(c.label) or c.key) for c in table.COLUMNS
+                   if c.key in table.shown_columns]
+
+        def done(choice: tuple[str, bool] | None) -> None:
+            if choice is not None:
+                table.sort_by(*choice)
+                self._save_state()
+
+        self.push_screen(SortPicker(columns, table.sort_column, table.sort_reverse), done)
+
+    def action_columns(self) -> None:
+        found = self._focused_table()
+        if found is None:
+            return
+        _, table = found
+        columns = [(c.key, tr(c.label) or c.key) for c in table.COLUMNS]
+
+        def done(hidden: list[str] | None) -> None:
+            if hidden is not None:
+                table.set_hidden(hidden)
+                self._save_state()
+                self._render_all()
+
+        self.push_screen(ColumnPicker(columns, set(table.hidden)), done)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette lists the registry's actions, by their current keys."""
+        for action in keymap.ACTIONS:
+            if action.id == "palette" or (action.writes and not self.permissions.can_write):
+                continue
+            label, help_text = keymap.described(action)
+            key = keymap.key_label(self.keys.get(action.id, action.key))
+            yield SystemCommand(
+                f"{label} ({key})", help_text,
+                partial(self.run_action, action.action),
+            )
 
     # --- reassignment ---------------------------------------------------------------------
 
@@ -332,7 +707,7 @@ class FloorApp(App[None]):
         self.selected.symmetric_difference_update({key})
         feed = self._feed_of(key.partition("/")[0])
         if feed is not None and feed.latest is not None:
-            self._apply(feed.latest, feed)
+            self._render(feed.latest, feed)
 
     def action_reassign(self) -> None:
         if not self.permissions.can_write:

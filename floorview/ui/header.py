@@ -1,4 +1,5 @@
-"""The one-line status bar: site, source clock, data age and each source's health."""
+"""The one-line status bar: site, source clock, each source's health and data age, the
+screen in view and mode badges (READ-ONLY)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.widgets import Static
 from floorview.feed import FeedStatus, Health
 from floorview.model import FloorSnapshot
 from floorview.ui.format import age, literal
+from floorview.ui.i18n import tr
 
 HEALTH_STYLE = {
     Health.OK: ("OK", "success"),
@@ -15,6 +17,9 @@ HEALTH_STYLE = {
     Health.STALE: ("STALE", "warning"),
     Health.DOWN: ("DOWN", "error"),
 }
+
+VIEW_LABELS = {"floor": "Floor", "forecast": "Forecast", "agent": "Agent", "alerts": "Alerts",
+               "help": "Help"}
 
 
 class FloorHeader(Static):
@@ -27,10 +32,21 @@ class FloorHeader(Static):
     }
     """
 
-    def show(self, snapshot: FloorSnapshot | None, statuses: list[FeedStatus]) -> None:
+    def show(
+        self,
+        snapshot: FloorSnapshot | None,
+        statuses: list[FeedStatus],
+        view: str | None = None,
+        can_write: bool = True,
+    ) -> None:
         colours = self.app.get_css_variables()
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("floorview", style="bold")
+        if view is not None and view != "floor":
+            line.append(f" › {tr(VIEW_LABELS.get(view, view))}", style="bold")
+        if not can_write:
+            line.append(" ")
+            line.append(f" {tr('READ-ONLY')} ", style="reverse bold")
         if snapshot is not None:
             line.append(" · ")
             line.append_text(literal(snapshot.site, "bold"))

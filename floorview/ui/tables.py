@@ -1,104 +1,45 @@
-"""The queue board and the agent board: DataTables updated in place by row key.
-
-Rows are keyed by ``source/id`` and only changed cells are rewritten, so a refresh costs
-little on an SSH link and the cursor stays on the same agent however the floor changes.
-"""
+"""The queue board and the agent board (LiveTables: keyed rows, diffs only)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
+from floorview.analytics.history import WaitingHistory, sparkline
 from floorview.analytics.outlook import QueueOutlook
+from floorview.analytics.stress import StressFlag
+from floorview.analytics.timeline import Rolling
 from floorview.model import Agent, AgentState, FloorSnapshot, Queue
 from floorview.ui.format import MISSING, STATE_LABELS, duration, literal, percent, right
+from floorview.ui.i18n import tr
+from floorview.ui.live_table import Cells, Column, LiveTable, Row
+
+__all__ = ["MASK", "AgentFilter", "AgentTable", "Column", "LiveTable", "QueueTable"]
+
+MASK = "░░"
+SPARK_WIDTH = 12
+
+
+def _mask(row: Row, masked: bool, keep: int = 1) -> Row:
+    """Hide every figure but the first ``keep`` cells (the names) when data is too old."""
+    if not masked:
+        return row
+    cells, values = row
+    return cells[:keep] + tuple(right(MASK, "dim") for _ in cells[keep:]), values
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
+class QueueExtras:
+    """What the queue board shows beyond the snapshot itself, for one source."""
 
-
-def _same(old: object, new: Text) -> bool:
-    # Text.__eq__ ignores the base style, and a colour change alone must still repaint.
-    return isinstance(old, Text) and old == new and old.style == new.style
-
-
-class LiveTable(DataTable[Text]):
-    """A DataTable with fixed columns that applies rows as a diff."""
-
-    COLUMNS: Sequence[Column] = ()
-    #: The column that takes up the width left over by the fixed ones, if any.
-    FLEX: str | None = None
-
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        for col in self.COLUMNS:
-            self.add_column(col.label, key=col.key, width=col.width)
-
-    def on_resize(self) -> None:
-        if self.FLEX is None:
-            return
-        fixed = sum(c.width for c in self.COLUMNS if c.key != self.FLEX)
-        padding = 2 * self.cell_padding * len(self.COLUMNS)
-        spec = next(c for c in self.COLUMNS if c.key == self.FLEX)
-        # One cell spare for the vertical scrollbar.
-        width = max(spec.width, self.size.width - fixed - padding - 2)
-        column = self.columns[self.FLEX]
-        if column.width != width:
-            column.width = width
-            # A column width change only; the table recomputes its virtual size on idle.
-            self._require_update_dimensions = True
-            self.refresh()
-
-    def apply_rows(self, prefix: str, rows: Iterable[tuple[str, tuple[Text, ...]]]) -> None:
-        """Make the rows whose key starts with ``prefix`` exactly ``rows``, touching only diffs."""
-        wanted = dict(rows)
-        # Removing a row above the cursor shifts indices; keep the cursor on its entity.
-        followed = self.cursor_key
-        existing = {k.value for k in self.rows if k.value and k.value.startswith(prefix)}
-        for gone in existing - wanted.keys():
-            self.remove_row(gone)
-        keys = [c.key for c in self.COLUMNS]
-        for row_key, cells in wanted.items():
-            try:
-                current = self.get_row(row_key)
-            except RowDoesNotExist:
-                self.add_row(*cells, key=row_key)
-                continue
-            for key, old, new in zip(keys, current, cells, strict=True):
-                if not _same(old, new):
-                    self.update_cell(row_key, key, new)
-        if followed is not None and followed in self.rows:
-            row = self.get_row_index(followed)
-            if row != self.cursor_coordinate.row:
-                self.move_cursor(row=row, animate=False)
-
-    def order_rows(self, keys: Sequence[str]) -> None:
-        """Put the rows in the order of ``keys`` (all of them, as after apply_rows)."""
-        if [row.key.value for row in self.ordered_rows] == list(keys):
-            return
-        followed = self.cursor_key
-        # DataTable sorts by cell values only; each row's first cell is its own object, so
-        # its identity names the row.
-        first = self.COLUMNS[0].key
-        rank = {id(self.get_cell(key, first)): i for i, key in enumerate(keys)}
-        self.sort(first, key=lambda cell: rank.get(id(cell), len(rank)))
-        if followed is not None and followed in self.rows:
-            self.move_cursor(row=self.get_row_index(followed), animate=False)
-
-    @property
-    def cursor_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+    outlook: Mapping[str, QueueOutlook]
+    #: Queue id -> SL of the interval in progress so far (from the source's intervals).
+    sl_interval: Mapping[str, float]
+    history: WaitingHistory | None = None
 
 
 class QueueTable(LiveTable):
@@ -107,18 +48,24 @@ class QueueTable(LiveTable):
         Column("waiting", "Wait", 4),
         Column("oldest", "Oldest", 6),
         Column("sl", "SL today", 8),
+        Column("sl_interval", "SL intvl", 8, min_width=100),
         Column("abandon", "Aband", 5),
+        Column("asa", "ASA", 5, min_width=120),
+        Column("aht", "AHT", 5, min_width=120),
         Column("staffed", "Staff", 5),
         Column("available", "Avail", 5),
-        Column("scheduled", "Sched", 5),
+        Column("scheduled", "Sched", 5, min_width=100),
         Column("required", "Need", 5),
+        Column("gap", "Gap", 4),
+        Column("spark", "Last hour", SPARK_WIDTH, min_width=140),
     )
+    FLASH = frozenset({"waiting", "sl", "sl_interval", "abandon", "available", "gap"})
 
     def show(
         self,
         snapshot: FloorSnapshot,
-        outlook: Mapping[str, QueueOutlook],
-        colours: dict[str, str],
+        extras: QueueExtras,
+        colours: Mapping[str, str],
         *,
         masked: bool = False,
     ) -> None:
@@ -126,113 +73,183 @@ class QueueTable(LiveTable):
         self.apply_rows(
             prefix,
             (
-                (
-                    prefix + q.id,
-                    _mask(self._cells(q, snapshot, outlook.get(q.id), colours), masked),
-                )
+                (prefix + q.id, _mask(self._row(q, snapshot, extras, prefix, colours), masked))
                 for q in snapshot.queues
             ),
         )
 
     @staticmethod
-    def _cells(
-        q: Queue, snapshot: FloorSnapshot, outlook: QueueOutlook | None, colours: dict[str, str]
-    ) -> tuple[Text, ...]:
+    def _row(
+        q: Queue,
+        snapshot: FloorSnapshot,
+        extras: QueueExtras,
+        prefix: str,
+        colours: Mapping[str, str],
+    ) -> Row:
+        outlook = extras.outlook.get(q.id)
         sl = q.today.service_level
-        if sl is None:
-            sl_text = right(MISSING)
-        else:
-            ok = sl >= q.sl_target
-            # A word-free mark beside the number so a breach is visible without colour.
-            mark = " " if ok else "▼"
-            style = colours.get("success" if ok else "error", "")
-            sl_text = right(f"{mark}{percent(sl)}", style)
+        sl_now = extras.sl_interval.get(q.id)
         abandon = q.today.abandon_rate
-        abandon_style = colours.get("warning", "") if abandon is not None and abandon > 0.05 else ""
-        return (
+        closed = q.today.answered + q.today.abandoned
+        asa = q.today.wait_time_s / closed if closed else None
+        staffed, available = snapshot.staffed_on(q.id), snapshot.available_on(q.id)
+        spark = ""
+        if extras.history is not None:
+            spark = sparkline(extras.history.buckets(prefix + q.id, snapshot.as_of, SPARK_WIDTH))
+        cells: Cells = (
             literal(q.name, "bold"),
             right(str(q.waiting), "bold" if q.waiting else ""),
             right(duration(q.oldest_wait_s) if q.waiting else MISSING),
-            sl_text,
-            right(percent(abandon), abandon_style),
-            right(str(snapshot.staffed_on(q.id))),
-            right(str(snapshot.available_on(q.id))),
+            _sl_text(sl, q.sl_target, colours),
+            _sl_text(sl_now, q.sl_target, colours),
+            right(percent(abandon),
+                  colours.get("warning", "") if abandon is not None and abandon > 0.05 else ""),
+            right(duration(asa)),
+            right(duration(q.today.aht_s)),
+            right(str(staffed)),
+            right(str(available)),
             right(MISSING if outlook is None else f"{outlook.scheduled:.0f}"),
-            _required(outlook, colours),
+            right(MISSING if outlook is None else str(outlook.required)),
+            _gap_text(outlook, colours),
+            Text(spark, style=colours.get("accent", ""), no_wrap=True),
         )
+        values = (
+            q.name.casefold(), q.waiting, q.oldest_wait_s if q.waiting else None, sl, sl_now,
+            abandon, asa, q.today.aht_s, staffed, available,
+            None if outlook is None else outlook.scheduled,
+            None if outlook is None else outlook.required,
+            None if outlook is None else outlook.gap,
+            q.waiting,
+        )
+        return cells, values
 
 
-MASK = "░░"
+def _sl_text(sl: float | None, target: float, colours: Mapping[str, str]) -> Text:
+    if sl is None:
+        return right(MISSING)
+    ok = sl >= target
+    # A mark beside the number so a breach is visible without colour.
+    mark = " " if ok else "▼"
+    return right(f"{mark}{percent(sl)}", colours.get("success" if ok else "error", ""))
 
 
-def _mask(cells: tuple[Text, ...], masked: bool, keep: int = 1) -> tuple[Text, ...]:
-    """Hide every figure but the first ``keep`` cells (the names) when data is too old."""
-    if not masked:
-        return cells
-    return cells[:keep] + tuple(right(MASK, "dim") for _ in cells[keep:])
-
-
-def _required(outlook: QueueOutlook | None, colours: dict[str, str]) -> Text:
+def _gap_text(outlook: QueueOutlook | None, colours: Mapping[str, str]) -> Text:
     if outlook is None:
         return right(MISSING)
-    short = outlook.gap > 0
-    # ▲ says "short of agents now" without relying on colour.
-    return right(
-        f"{'▲' if short else ' '}{outlook.required}",
-        colours.get("error", "") if short else "",
-    )
+    gap = round(outlook.gap)
+    if gap > 0:
+        # ▲ says "short of agents now" without relying on colour.
+        return right(f"▲{gap}", f"bold {colours.get('error', '')}".strip())
+    return right(f"{gap:+d}" if gap else "0", colours.get("success", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFilter:
+    """Words match name, team or queue; ``team:``, ``queue:`` and ``state:`` terms match
+    that field only. Every term must match (AND), case-insensitively."""
+
+    text: str = ""
+
+    def terms(self) -> list[tuple[str, str]]:
+        out = []
+        for word in self.text.split():
+            field, sep, value = word.partition(":")
+            if sep and field.lower() in ("team", "queue", "state") and value:
+                out.append((field.lower(), value.casefold()))
+            else:
+                out.append(("", word.casefold()))
+        return out
+
+    def predicate(self, snapshot: FloorSnapshot) -> Callable[[Agent], bool]:
+        terms = self.terms()
+        if not terms:
+            return lambda _agent: True
+        names = {q.id: q.name.casefold() for q in snapshot.queues}
+
+        def state_words(a: Agent) -> str:
+            words = [a.state.value, tr(STATE_LABELS[a.state][1]).casefold(),
+                     STATE_LABELS[a.state][1].casefold()]
+            if a.aux_reason:
+                words.append(a.aux_reason.casefold())
+            return " ".join(words)
+
+        def matches(a: Agent) -> bool:
+            queues = " ".join(names.get(q, q.casefold()) for q in a.queue_ids)
+            for field, value in terms:
+                if field == "team" and value not in a.team.casefold():
+                    return False
+                if field == "queue" and value not in queues:
+                    return False
+                if field == "state" and value not in state_words(a):
+                    return False
+                if not field and not any(
+                    value in s for s in (a.name.casefold(), a.team.casefold(), queues)
+                ):
+                    return False
+            return True
+
+        return matches
+
+
+@dataclass(frozen=True, slots=True)
+class AgentExtras:
+    """What the agent board shows beyond the snapshot itself, for one source."""
+
+    flagged: Mapping[str, StressFlag]
+    rolling: Mapping[str, Rolling]
+    selected: Collection[str] = ()
+    keep: Callable[[Agent], bool] | None = None
 
 
 class AgentTable(LiveTable):
     COLUMNS = (
         Column("name", "Agent", 18),
-        Column("state", "State", 14),
+        Column("state", "State", 13),
         Column("time", "Time", 8),
-        Column("queues", "Queues", 27),
+        Column("on_queue", "On queue", 12, min_width=70),
+        Column("contact", "Contact", 7, min_width=90),
+        Column("occ60", "Occ 60m", 8),
+        Column("occ_today", "Occ today", 9, min_width=82),
+        Column("team", "Team", 12, min_width=126),
+        Column("queues", "Queues", 20, min_width=112),
     )
     FLEX = "queues"
+    FLASH = frozenset({"state"})
 
     def show(
         self,
         snapshot: FloorSnapshot,
-        colours: dict[str, str],
+        extras: AgentExtras,
+        colours: Mapping[str, str],
         *,
         masked: bool = False,
-        flagged: Mapping[str, object] | None = None,
-        selected: Collection[str] = (),
     ) -> None:
-        """``flagged``: agents with a stress flag (their reasons are in the alert list);
-        ``selected``: row keys picked for a reassignment."""
         prefix = f"{snapshot.source}/"
         names = {q.id: q.name for q in snapshot.queues}
-        flagged = flagged or {}
+        keep = extras.keep or (lambda _agent: True)
         self.apply_rows(
             prefix,
             (
                 (
                     prefix + a.id,
-                    _mask(
-                        self._cells(
-                            a, snapshot, names, colours, a.id in flagged,
-                            prefix + a.id in selected,
-                        ),
-                        masked,
-                    ),
+                    _mask(self._row(a, snapshot.as_of, names, extras, prefix, colours), masked),
                 )
                 for a in snapshot.agents
+                if keep(a)
             ),
         )
 
     @staticmethod
-    def _cells(
+    def _row(
         a: Agent,
-        snapshot: FloorSnapshot,
-        names: dict[str, str],
-        colours: dict[str, str],
-        flagged: bool = False,
-        selected: bool = False,
-    ) -> tuple[Text, ...]:
+        as_of: datetime,
+        names: Mapping[str, str],
+        extras: AgentExtras,
+        prefix: str,
+        colours: Mapping[str, str],
+    ) -> Row:
         glyph, word = STATE_LABELS[a.state]
+        word = tr(word)
         if a.state is AgentState.AUX and a.aux_reason:
             word = a.aux_reason.capitalize()
         style = {
@@ -242,21 +259,49 @@ class AgentTable(LiveTable):
             AgentState.AUX: colours.get("warning", ""),
             AgentState.OFFLINE: "dim",
         }[a.state]
-        state = Text(f"{glyph} ", style=style)
+        state = Text(f"{glyph} ", style=style, no_wrap=True, overflow="ellipsis")
         state.append_text(literal(word, style))
-        queues = ", ".join(names.get(q, q) for q in a.queue_ids)
         name = literal(a.name)
-        if flagged:
-            # A check-in prompt, not a ranking: one mark, no score.
+        if a.id in extras.flagged:
+            # A check-in prompt, not a ranking: one mark, no score; the reason shows on focus.
             name = Text("⚑ ", style=colours.get("warning", ""), no_wrap=True,
                         overflow="ellipsis").append_text(name)
-        if selected:
+        if prefix + a.id in extras.selected:
             name = Text("✓ ", style="reverse", no_wrap=True, overflow="ellipsis").append_text(
                 name
             )
-        return (
+        contact = a.contact
+        on_queue = None if contact is None else names.get(contact.queue_id, contact.queue_id)
+        contact_s = None if contact is None else max(
+            0.0, (as_of - contact.started_at).total_seconds()
+        )
+        rolling = extras.rolling.get(a.id)
+        occ60 = None if rolling is None else rolling.occupancy
+        # A window the dashboard has not watched whole is marked: its figure is a part-hour.
+        occ60_text = percent(occ60) + ("~" if rolling is not None and rolling.partial else " ")
+        occ_today = None if a.today is None else a.today.occupancy
+        queues = ", ".join(names.get(q, q) for q in a.queue_ids)
+        time_in_state = a.time_in_state_s(as_of)
+        cells: Cells = (
             name,
             state,
-            right(duration(a.time_in_state_s(snapshot.as_of))),
+            right(duration(time_in_state)),
+            literal(on_queue or MISSING),
+            right(duration(contact_s)),
+            right(occ60_text),
+            right(percent(occ_today)),
+            literal(a.team, "dim"),
             literal(queues, "dim"),
         )
+        values: tuple[Any, ...] = (
+            a.name.casefold(), _STATE_ORDER[a.state], time_in_state, on_queue, contact_s,
+            occ60, occ_today, a.team.casefold(), queues.casefold(),
+        )
+        return cells, values
+
+
+# Sorting by state groups the floor the way a supervisor scans it: who is free first.
+_STATE_ORDER = {
+    AgentState.AVAILABLE: 0, AgentState.ON_CONTACT: 1, AgentState.ACW: 2, AgentState.AUX: 3,
+    AgentState.OFFLINE: 4,
+}
