@@ -53,6 +53,7 @@ import gc
 import json
 import os
 import pstats
+import random
 import select
 import shlex
 import statistics
@@ -142,18 +143,25 @@ def _changed(agent: Agent, as_of: dt.datetime) -> Agent:
     )
 
 
-def derive(base: FloorSnapshot, count: int, changed: float, step_s: float) -> list[FloorSnapshot]:
+def derive(
+    base: FloorSnapshot, count: int, changed: float, step_s: float, seed: int = 7
+) -> list[FloorSnapshot]:
     """``base`` and ``count - 1`` successors, each ``step_s`` later with ``changed`` of the
-    agents (the next ones in roster order) in a new state since that moment."""
+    agents in a new state since that moment: the next ones in a shuffled roster, so that
+    the changes are spread over the board (and over the rows in view) as on a real floor,
+    and every agent has changed before any changes twice."""
     agents = list(base.agents)
     n = len(agents)
     per_pass = max(1, min(n, round(changed * n)))
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
     snapshots = [base]
     for k in range(1, count):
         as_of = base.as_of + timedelta(seconds=k * step_s)
         start = (k - 1) * per_pass
-        for i in range(start, start + per_pass):
-            agents[i % n] = _changed(agents[i % n], as_of)
+        for j in range(start, start + per_pass):
+            i = order[j % n]
+            agents[i] = _changed(agents[i], as_of)
         snapshots.append(FloorSnapshot(base.source, as_of, base.site, base.queues, tuple(agents)))
     return snapshots
 
@@ -358,7 +366,7 @@ def child_main(args: argparse.Namespace) -> int:
 
     bundle = json.loads(Path(args.child).read_text())
     base, plan = load_bundle(bundle)
-    snapshots = derive(base, args.child_count, args.changed, args.step)
+    snapshots = derive(base, args.child_count, args.changed, args.step, args.seed)
     go_fd, ack_fd = args.child_fds
 
     async def gate() -> bool:
@@ -447,7 +455,7 @@ def pty_run(
         sys.executable, os.path.abspath(__file__), "--child", bundle_path,
         "--child-count", str(count), "--child-tick", str(tick_s),
         "--child-fds", str(go_r), str(ack_w),
-        "--changed", str(args.changed), "--step", str(args.step),
+        "--changed", str(args.changed), "--step", str(args.step), "--seed", str(args.seed),
     ]
     proc = subprocess.Popen(
         command, stdin=slave, stdout=slave, stderr=slave, pass_fds=(go_r, ack_w), env=env,
@@ -597,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     base, plan = load_bundle(bundle)
     built = time.perf_counter() - t0
     count = 1 + WARMUP + args.passes
-    snapshots = derive(base, count, args.changed, args.step)
+    snapshots = derive(base, count, args.changed, args.step, args.seed)
     per_pass = max(1, min(len(base.agents), round(args.changed * len(base.agents))))
 
     command = "python benchmarks/bench_ui.py " + shlex.join(
@@ -635,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     main_label = f"{args.size[0]}x{args.size[1]}"
     runs = [(args.size, main_label, snapshots)]
     runs.append((args.size, f"{main_label}, step 0",
-                 derive(base, 1 + WARMUP + fewer, args.changed, 0.0)))
+                 derive(base, 1 + WARMUP + fewer, args.changed, 0.0, args.seed)))
     if args.also and args.also != args.size:
         runs.append((args.also, f"{args.also[0]}x{args.also[1]}", snapshots[: 1 + WARMUP + fewer]))
     verdict, full_gc_s = "", 0.0

@@ -19,6 +19,7 @@ from floorview.config import (
     SourceConfig,
     load_config,
 )
+from floorview.ui.i18n import LANGUAGES
 
 if TYPE_CHECKING:
     from floorview.analytics.outlook import OutlookSettings
@@ -92,6 +93,8 @@ def build_app(config: Config) -> FloorApp:
         mask_after_s=config.display.mask_after_s,
         title=config.display.title,
         theme=config.display.theme,
+        language=config.display.language,
+        keys=dict(config.keys),
         state_file=state_path(),
         monitor=Monitor(config.alerts, journal),
     )
@@ -155,7 +158,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         config = Config(
             sources=(SourceConfig(name="sim", kind="rest", url=sim.url, poll_interval_s=1.0),),
-            display=DisplayConfig(title="floorview demo"),
+            display=DisplayConfig(title="floorview demo", language=args.language),
             # Its own file: a simulated floor's acks have no place in a real floor's trail,
             # but two demos side by side share theirs, as two supervisors would.
             journal=JournalConfig(default_path().with_name("demo-journal.sqlite3")),
@@ -254,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the dashboard against the built-in simulator")
     add_sim_arguments(demo)
+    demo.add_argument("--language", choices=LANGUAGES, default="en",
+                      help="screen labels (default en; `l` switches while running)")
     demo.set_defaults(func=cmd_demo)
 
     sim = sub.add_parser("sim", help="serve the simulator alone (Floor API v1)")

@@ -226,3 +226,33 @@ def test_bad_alert_thresholds_name_the_table_and_line(table: str, expected: str)
     with pytest.raises(ConfigError) as info:
         parse_config(GOOD + "\n" + table, Path("floor.toml"))
     assert expected in str(info.value)
+
+
+def test_keys_and_language_are_read() -> None:
+    text = GOOD.replace('title = "Floor 3"', 'title = "Floor 3"\nlanguage = "zh-CN"')
+    text += '\n[keys]\nacknowledge = "A"\n"screen.help" = "h,f1"\n'
+    config = parse_config(text, Path("floor.toml"))
+    assert config.display.language == "zh-CN"
+    assert dict(config.keys) == {"acknowledge": "A", "screen.help": "h,f1"}
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ('acknowlege = "A"', "floor.toml:17: keys.acknowlege: unknown key (known keys: screen.floor"),
+        ('acknowledge = "q"', "floor.toml:17: keys.acknowledge: key 'q' is also quit's key"),
+        ('reassign = "?"', "floor.toml:17: keys.reassign: key '?' is also help's key"),
+        ('acknowledge = ""', "floor.toml:17: keys.acknowledge: must not be empty"),
+        ("acknowledge = 1", "floor.toml:17: keys.acknowledge: must be a string, got 1"),
+    ],
+)
+def test_bad_keys_name_the_action_and_line(keys: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(GOOD + f"\n[keys]\n{keys}\n", Path("floor.toml"))
+    assert str(err.value).startswith(expected)
+
+
+def test_two_keys_for_one_screen_are_not_a_clash() -> None:
+    # `?` and `5` both open help by default; mapping help to F1 too is fine.
+    config = parse_config(GOOD + '\n[keys]\nhelp = "f1,question_mark"\n', Path("floor.toml"))
+    assert dict(config.keys) == {"help": "f1,question_mark"}

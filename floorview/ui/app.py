@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingsMap, BindingType
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
 
@@ -227,11 +229,12 @@ class FloorApp(App[None]):
         # Ages keep counting between polls; this is what makes a stalled source visible.
         self.set_interval(self.tick_s, self._refresh_status)
 
-    def on_resize(self) -> None:
-        self._fit_to_size()
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: this handler runs before App's own, which updates self.size.
+        self._fit_to_size(event.size)
 
-    def _fit_to_size(self) -> None:
-        width, height = self.size
+    def _fit_to_size(self, size: Size | None = None) -> None:
+        width, height = size or self.size
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.set_class(small, "too-small")
         self.set_class(width >= WIDE_FROM, "wide")

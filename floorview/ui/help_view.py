@@ -44,9 +44,11 @@ def help_body(keymap: Mapping[str, str]) -> RenderableType:
     keys.add_column(tr("Key"), no_wrap=True)
     keys.add_column(tr("Action"), no_wrap=True)
     keys.add_column("", ratio=1)
+    keys.add_column("[keys]", no_wrap=True, style="dim")
     for action in ACTIONS:
+        # The id is what a config's [keys] table remaps.
         keys.add_row(key_label(keymap.get(action.id, action.key)), tr(action.label),
-                     Text(tr(action.help), style="dim"))
+                     Text(tr(action.help), style="dim"), action.id)
     figures = Table(box=None, pad_edge=False, show_header=False)
     figures.add_column(no_wrap=True)
     figures.add_column(ratio=1)

@@ -214,5 +214,5 @@ class LiveTable(DataTable[Text]):
     def shown_columns(self) -> list[str]:
         return [c.key for c in self._shown]
 
-    def keys(self) -> list[str]:
+    def row_keys(self) -> list[str]:
         return [row.key.value for row in self.ordered_rows if row.key.value is not None]
