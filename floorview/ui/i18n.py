@@ -106,7 +106,7 @@ ZH_CN: dict[str, str] = {
     "{shown} of {total} agents": "{shown}/{total} 名坐席",
     # key actions
     "Quit": "退出",
-    "Ack alert": "确认告警",
+    "Ack": "确认",
     "Reassign": "调配",
     "Select agent": "选择坐席",
     "Undo move": "撤销调配",

@@ -31,6 +31,9 @@ class KeyAction:
 
 
 ACTIONS: tuple[KeyAction, ...] = (
+    # In footer order: on 80 columns the footer shows what fits, left first.
+    KeyAction("help", "question_mark", "show_view('help')", "Help",
+              "This screen: every key and what each figure means."),
     KeyAction("screen.floor", "1", "show_view('floor')", "Floor",
               "Queues, agents, alerts and escalations, live."),
     KeyAction("screen.forecast", "2", "show_view('forecast')", "Forecast",
@@ -41,19 +44,18 @@ ACTIONS: tuple[KeyAction, ...] = (
               "Every alert with its state, owner, note and history."),
     KeyAction("screen.help", "5", "show_view('help')", "Help",
               "This screen: every key and what each figure means.", footer=False),
-    KeyAction("help", "question_mark", "show_view('help')", "Help",
-              "This screen: every key and what each figure means."),
-    KeyAction("filter", "slash", "filter", "Filter",
-              "Show only agents matching words, or team:, queue:, state: terms."),
-    KeyAction("sort", "s", "sort", "Sort",
-              "Sort the focused board by a column; the same column again reverses it."),
+    KeyAction("quit", "q", "quit", "Quit", "Leave floorview."),
     KeyAction("columns", "c", "columns", "Columns",
               "Choose which columns the focused board shows.", footer=False),
-    KeyAction("acknowledge", "a", "acknowledge", "Ack alert",
+    KeyAction("acknowledge", "a", "acknowledge", "Ack",
               "Acknowledge the alert under the cursor, with a note.", writes=True),
     KeyAction("reassign", "r", "reassign", "Reassign",
               "Move the selected agents (or the one under the cursor) between queues.",
               writes=True),
+    KeyAction("filter", "slash", "filter", "Filter",
+              "Show only agents matching words, or team:, queue:, state: terms."),
+    KeyAction("sort", "s", "sort", "Sort",
+              "Sort the focused board by a column; the same column again reverses it."),
     KeyAction("select", "space", "toggle_select", "Select agent",
               "Pick or unpick the agent under the cursor for a reassignment.", footer=False),
     KeyAction("undo-move", "u", "undo_move", "Undo move",
@@ -70,7 +72,6 @@ ACTIONS: tuple[KeyAction, ...] = (
               "Switch the labels between English and Simplified Chinese.", footer=False),
     KeyAction("palette", "ctrl+p", "command_palette", "Commands",
               "Search every action by name.", footer=False),
-    KeyAction("quit", "q", "quit", "Quit", "Leave floorview."),
 )
 
 BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
