@@ -81,3 +81,19 @@ async def test_a_theme_chosen_on_screen_comes_back_at_the_next_start(tmp_path: P
     async with last.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: last.snapshots_applied == 1)
         assert last.theme == DEFAULT_THEME
+
+
+async def test_every_theme_colour_the_boards_use_is_a_style_rich_can_draw() -> None:
+    # Textual names an ANSI theme's colours `ansi_green`; Rich, which draws the cells, calls
+    # it `green` and raises on the other name when the cell is painted.
+    from rich.console import Console
+
+    from floorview.ui.format import rich_colours
+
+    app = FloorApp([Feed(ScriptedSource([recorded_floor()]), 1.0)], theme="ansi-16")
+    async with app.run_test(size=(100, 30)):
+        variables = app.get_css_variables()
+        assert variables["success"].startswith("ansi_")  # the case this guards
+        colours = rich_colours(variables)
+        for key in ("primary", "secondary", "accent", "success", "warning", "error"):
+            Console().get_style(f"bold {colours[key]}")  # raises MissingStyle if not

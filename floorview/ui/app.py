@@ -47,6 +47,7 @@ from floorview.ui.alerts_view import AlertsView, trail_of
 from floorview.ui.floor_view import FloorView
 from floorview.ui.forecast_view import ForecastView, forecast_body
 from floorview.ui.format import age as format_age
+from floorview.ui.format import rich_colours
 from floorview.ui.header import FloorHeader
 from floorview.ui.help_view import HelpView
 from floorview.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, tr
@@ -303,7 +304,7 @@ class FloorApp(App[None]):
         self._show_alerts_now()
 
     def _render_floor(self, snapshot: FloorSnapshot, feed: Feed) -> None:
-        colours = self.get_css_variables()
+        colours = rich_colours(self.get_css_variables())
         masked = snapshot.source in self.masked
         source = snapshot.source
         extras = QueueExtras(
@@ -401,7 +402,7 @@ class FloorApp(App[None]):
         feed = self._feed_of(source)
         day = None if feed is None else self._forecast_day(feed, queue_id)
         self.forecast_view.show(None if day is None else forecast_body(
-            day, source, self.get_css_variables(), compact=self.size.width < WIDE_FROM
+            day, source, rich_colours(self.get_css_variables()), compact=self.size.width < WIDE_FROM
         ))
 
     def action_step_queue(self, step: int) -> None:
@@ -436,7 +437,7 @@ class FloorApp(App[None]):
         self.agent_view.show(agent_detail(
             agent, snapshot, self.monitor.timelines(source),
             self.monitor.stress(source).get(agent_id), actions, self.size.width - 4,
-            self.get_css_variables(),
+            rich_colours(self.get_css_variables()),
         ))
 
     def action_show_view(self, view: str) -> None:
@@ -509,7 +510,7 @@ class FloorApp(App[None]):
         self._announce(self.monitor.take_news())
 
     def _show_alerts_now(self) -> None:
-        colours = self.get_css_variables()
+        colours = rich_colours(self.get_css_variables())
         if self.views.current == "floor":
             # A pending alert has not lasted its `for` time yet: showing it would be the
             # flapping the lifecycle exists to prevent.

@@ -42,6 +42,15 @@ def age(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
+def rich_colours(variables: dict[str, str]) -> dict[str, str]:
+    """Textual's theme variables as Rich styles: an ANSI theme's `ansi_green` is Textual's
+    name for what Rich calls `green`, and Rich refuses the former when a cell is drawn."""
+    return {
+        key: value.removeprefix("ansi_") if value.startswith("ansi_") else value
+        for key, value in variables.items()
+    }
+
+
 def literal(value: str, style: str = "") -> Text:
     """API strings go to widgets only as Text, so `[b]` in a name is shown, not interpreted."""
     return Text(value, style=style, no_wrap=True, overflow="ellipsis")

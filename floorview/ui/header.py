@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from floorview.feed import FeedStatus, Health
 from floorview.model import FloorSnapshot
-from floorview.ui.format import age, literal
+from floorview.ui.format import age, literal, rich_colours
 from floorview.ui.i18n import tr
 
 HEALTH_STYLE = {
@@ -39,7 +39,7 @@ class FloorHeader(Static):
         view: str | None = None,
         can_write: bool = True,
     ) -> None:
-        colours = self.app.get_css_variables()
+        colours = rich_colours(self.app.get_css_variables())
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("floorview", style="bold")
         if view is not None and view != "floor":
