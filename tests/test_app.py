@@ -105,3 +105,33 @@ async def test_stale_then_down_then_masked_then_recovered() -> None:
         await wait_until(pilot, lambda: app.snapshots_applied >= 3)
         await wait_until(pilot, lambda: not banner.display)
         assert queues.get_row("acd/q-billing")[1].plain == "3"
+
+
+async def test_a_changed_figure_flashes_then_settles() -> None:
+    from floorview.ui import live_table
+
+    billing = next(q for q in FLOOR.queues if q.id == "q-billing")
+    busier = dataclasses.replace(FLOOR, queues=tuple(
+        msgspec.structs.replace(q, waiting=9) if q is billing else q for q in FLOOR.queues
+    ))
+    source = ScriptedSource([FLOOR])
+    app = FloorApp([Feed(source, 0.05)])
+    live_table.FLASH_S = 0.2
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: app.snapshots_applied == 1)
+            queues = app.query_one(QueueTable)
+            cell = queues.get_cell("acd/q-billing", "waiting")
+            assert "reverse" not in str(cell.spans) + str(cell.style)
+            source.send(busier)
+            await wait_until(pilot, lambda: app.snapshots_applied == 2)
+            cell = queues.get_cell("acd/q-billing", "waiting")
+            assert cell.plain == "9" and "reverse" in str(cell.spans)
+            # A figure that did not change does not flash.
+            assert "reverse" not in str(queues.get_cell("acd/q-billing", "sl").spans)
+            await wait_until(
+                pilot, lambda: "reverse" not in str(queues.get_cell("acd/q-billing", "waiting").spans)
+            )
+            assert queues.get_cell("acd/q-billing", "waiting").plain == "9"
+    finally:
+        live_table.FLASH_S = 1.5

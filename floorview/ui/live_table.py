@@ -66,7 +66,7 @@ class LiveTable(DataTable[Text]):
         #: The order the rows were given in: the order when no sort is chosen.
         self._given: list[str] = []
         self._shown: list[Column] = []
-        self._flashing: set[tuple[str, str]] = set()
+        self._flashed_now: list[tuple[str, str, Text]] = []
         self._index = {c.key: i for i, c in enumerate(self.COLUMNS)}
 
     # --- columns --------------------------------------------------------------------------
@@ -153,6 +153,10 @@ class LiveTable(DataTable[Text]):
                 if col.key in self.FLASH and old is not None and old[i].plain != new.plain:
                     new = self._flash(key, col.key, new)
                 self.update_cell(key, col.key, new)
+        if self._flashed_now:
+            # One timer per refresh, not per cell: a busy floor changes hundreds of states.
+            batch, self._flashed_now = self._flashed_now, []
+            self.set_timer(FLASH_S, lambda: self._unflash(batch))
         others = [k for k in self._given if not k.startswith(prefix)]
         self._given = others + list(wanted)
         self.order_rows(self._ordered(self._given))
@@ -186,17 +190,18 @@ class LiveTable(DataTable[Text]):
     def _flash(self, key: str, column: str, cell: Text) -> Text:
         flashed = cell.copy()
         flashed.stylize("reverse")
-        self._flashing.add((key, column))
-        self.set_timer(FLASH_S, lambda: self._unflash(key, column))
+        self._flashed_now.append((key, column, flashed))
         return flashed
 
-    def _unflash(self, key: str, column: str) -> None:
-        self._flashing.discard((key, column))
-        cells = self._rows.get(key)
-        if cells is None or key not in self.rows or column not in self.columns:
-            return
-        with contextlib.suppress(RowDoesNotExist):  # removed between the two updates
-            self.update_cell(key, column, cells[self._index[column]])
+    def _unflash(self, batch: list[tuple[str, str, Text]]) -> None:
+        for key, column, flashed in batch:
+            cells = self._rows.get(key)
+            if cells is None or key not in self.rows or column not in self.columns:
+                continue
+            with contextlib.suppress(RowDoesNotExist):  # removed between the two updates
+                # Only if the flash is still what is shown: a newer value has its own.
+                if self.get_cell(key, column) is flashed:
+                    self.update_cell(key, column, cells[self._index[column]])
 
     # --- reading --------------------------------------------------------------------------
 
