@@ -10,34 +10,36 @@ Target (from the issue): a snapshot in which 10% of 2,000 agents changed is appl
 The floor is the simulator's at 10:00 (``--agents``, ``--queues``), read with the REST
 source's parser, with the day's plan so the queue board has its Need column. From it a
 sequence of snapshots is derived: each one ``--step`` seconds after the last, in which
-``--changed`` of the agents (the next ones in roster order, wrapping round) move to another
-state and restart their time in state. Queues keep their figures, except the head counts the
-board derives from the agents. Note that with ``--step`` > 0 every agent's Time cell changes
-too: that is what the board shows on a real floor.
+``--changed`` of the agents (the next ones in a shuffled roster, so spread over the board)
+move to another state and restart their time in state. Queues keep their figures, except
+the head counts the board derives from the agents. With ``--step`` > 0 every agent's Time
+cell changes too, as on a real floor.
 
-Apply time, headless (``App.run_test``, ``--passes`` snapshots per size, after warm-up):
+Apply time, headless (``App.run_test``; after 2 warm-up snapshots):
 
-    _apply             ``FloorApp._apply(snapshot, feed, fresh=False)``: outlook, both boards'
-                       cells computed and diffed, DataTable cells updated
-    apply + render     that plus the repaint it causes: the screen's layout and compositor
-                       passes (timed inside Textual) until the app is idle again. Headless,
-                       the frame is not encoded into escape codes; the pty run pays for that.
-    cells painted      screen cells the compositor re-rendered (a full 160x48 screen: 7,680)
+    _apply     ``FloorApp._apply(snapshot, feed, fresh=False)``: outlook, both boards'
+               cells built and diffed, DataTable cells updated
+    gc         the part of ``_apply`` spent collecting garbage (none is forced between
+               passes, as in the app), and how many full collections all passes saw
+    +render    ``_apply`` plus the repaint it causes: the screen's layout and compositor
+               passes, timed inside Textual while the pilot waits for the app to be idle.
+               Headless, frames are not encoded to escape codes; the pty run pays that.
+    cells      screen cells the compositor re-rendered (a whole 160x48 screen: 7,680)
 
-plus, at the first size, the same with the source clock held still (``step 0``), where only
-the changed agents' cells differ: how much of the cost is the Time column.
+at ``--size`` (``--passes`` snapshots), and with fewer passes: the same size with the
+source clock held still (``step 0``: only the changed agents' cells differ), and ``--also``.
 
-Bytes per refresh, through a pty: the app runs for real in a child process on a pseudo
-terminal of the given size with TERM=xterm-256color (COLORTERM unset, as over ssh; 256
-colours; ``--truecolor`` sets COLORTERM=truecolor). Its source hands out the next snapshot
-when the parent says so, every ``--pace`` s; the parent reads the terminal continuously and
-charges every byte read between two go signals to the refresh the first one started
-(after 2 warm-up refreshes). Reported: the first screen (start-up, first floor painted),
-bytes per refresh (median, p95), the idle bytes per second between refreshes (the header's
-tick), and from the go signal to the snapshot applied and to the refresh's last byte read
-(includes ``Monitor.observe``, as the live poll does). Each size runs with the header tick
-off (``tick_s`` = 3600: the refresh alone) and at 1 s as the app ships; with the tick on, a
-refresh's window can include one tick.
+Bytes through a pty: the app runs for real in a child process on a pseudo terminal of the
+size, TERM=xterm-256color (COLORTERM unset, as over ssh: 256 colours; ``--truecolor`` sets
+it), with a source that hands out the next snapshot when the parent says so, at most every
+``--pace`` s and only once the last refresh's output has stopped. The child signals each
+snapshot applied; the parent reads the terminal all along and reports: the first screen
+(start-up and the first floor), the refresh (the burst of output after a snapshot is
+applied, until a 50 ms pause), the cycle (every byte from one snapshot to the next: with
+what a refresh sets off later, such as a changed figure's flash ending, and header ticks),
+idle bytes per second before the first refresh, and ms from the snapshot handed out to it
+applied (the live poll path: ``Monitor.observe`` included) and to its last byte read. Each
+size runs with the header tick off (``tick_s`` 3600: refreshes alone) and at 1 s as shipped.
 
 ``--profile`` prints the top of a cProfile of the headless passes at the first size instead.
 """

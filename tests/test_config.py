@@ -239,7 +239,7 @@ def test_keys_and_language_are_read() -> None:
 @pytest.mark.parametrize(
     ("keys", "expected"),
     [
-        ('acknowlege = "A"', "floor.toml:17: keys.acknowlege: unknown key (known keys: screen.floor"),
+        ('acknowlege = "A"', "floor.toml:17: keys.acknowlege: unknown key (known keys: help, screen.floor"),
         ('acknowledge = "q"', "floor.toml:17: keys.acknowledge: key 'q' is also quit's key"),
         ('reassign = "?"', "floor.toml:17: keys.reassign: key '?' is also help's key"),
         ('acknowledge = ""', "floor.toml:17: keys.acknowledge: must not be empty"),

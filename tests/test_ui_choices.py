@@ -93,7 +93,7 @@ async def test_sort_by_a_column_keeps_the_cursor_on_its_agent_and_persists(
         await pilot.press("down", "down", "enter")
         await pilot.pause()
         assert table.sort_column == "time" and not table.sort_reverse
-        times = [table._values[k][2] for k in table.row_keys()]
+        times = [table.sort_value(k, "time") for k in table.row_keys()]
         assert times == sorted(times)
         assert table.cursor_key == followed
         await pilot.press("s")
@@ -101,7 +101,7 @@ async def test_sort_by_a_column_keeps_the_cursor_on_its_agent_and_persists(
         await pilot.press("enter")  # the same column again: reversed
         await pilot.pause()
         assert table.sort_reverse
-        times = [table._values[k][2] for k in table.row_keys()]
+        times = [table.sort_value(k, "time") for k in table.row_keys()]
         assert times == sorted(times, reverse=True)
     saved = load_state(state).tables["agents"]
     assert (saved.sort, saved.reverse) == ("time", True)

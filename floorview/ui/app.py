@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingsMap, BindingType
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from floorview.actions import (
     ActionRefused,
@@ -358,10 +358,10 @@ class FloorApp(App[None]):
         total = sum(len(f.latest.agents) for f in self.feeds if f.latest is not None)
         self.floor.show_focus(agent, flag, self.agent_table.row_count, total, self.filter_text)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.agent_table:
+    def on_live_table_row_highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        if event.table is self.agent_table:
             self._show_focus()
-        elif event.data_table is self.alerts_view.board:
+        elif event.table is self.alerts_view.board:
             self._show_alert_detail()
 
     def _forecast_day(self, feed: Feed, queue_id: str) -> QueueDay | None:

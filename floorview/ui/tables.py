@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.text import Text
 
@@ -201,6 +201,17 @@ class AgentExtras:
     keep: Callable[[Agent], bool] | None = None
 
 
+class AgentRow(NamedTuple):
+    """Everything an agent's row shows, compared with == to find the rows that changed."""
+
+    agent: Agent
+    as_of: datetime
+    flag: StressFlag | None
+    rolling: Rolling | None
+    selected: bool
+    masked: bool
+
+
 class AgentTable(LiveTable):
     COLUMNS = (
         Column("name", "Agent", 18),
@@ -216,6 +227,11 @@ class AgentTable(LiveTable):
     FLEX = "queues"
     FLASH = frozenset({"state"})
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._names: dict[str, str] = {}
+        self._colours: Mapping[str, str] = {}
+
     def show(
         self,
         snapshot: FloorSnapshot,
@@ -225,29 +241,34 @@ class AgentTable(LiveTable):
         masked: bool = False,
     ) -> None:
         prefix = f"{snapshot.source}/"
-        names = {q.id: q.name for q in snapshot.queues}
+        # Names of every source's queues: rows of several sources share one table.
+        self._names.update((q.id, q.name) for q in snapshot.queues)
+        if colours != self._colours:
+            self._colours = dict(colours)
+            self.invalidate()  # a theme change recolours rows whose data did not change
         keep = extras.keep or (lambda _agent: True)
+        flagged, rolling, selected = extras.flagged, extras.rolling, extras.selected
+        as_of = snapshot.as_of
         self.apply_rows(
             prefix,
             (
-                (
-                    prefix + a.id,
-                    _mask(self._row(a, snapshot.as_of, names, extras, prefix, colours), masked),
-                )
+                (prefix + a.id, AgentRow(a, as_of, flagged.get(a.id), rolling.get(a.id),
+                                         prefix + a.id in selected, masked))
                 for a in snapshot.agents
                 if keep(a)
             ),
+            render=self._render,
+            value=_agent_value,
         )
 
-    @staticmethod
-    def _row(
-        a: Agent,
-        as_of: datetime,
-        names: Mapping[str, str],
-        extras: AgentExtras,
-        prefix: str,
-        colours: Mapping[str, str],
-    ) -> Row:
+    def _render(self, row: AgentRow) -> Cells:
+        cells = self._cells_for(row)
+        if row.masked:
+            return _mask((cells, ()), True)[0]
+        return cells
+
+    def _cells_for(self, row: AgentRow) -> Cells:
+        a, as_of, names, colours = row.agent, row.as_of, self._names, self._colours
         glyph, word = STATE_LABELS[a.state]
         word = tr(word)
         if a.state is AgentState.AUX and a.aux_reason:
@@ -262,11 +283,11 @@ class AgentTable(LiveTable):
         state = Text(f"{glyph} ", style=style, no_wrap=True, overflow="ellipsis")
         state.append_text(literal(word, style))
         name = literal(a.name)
-        if a.id in extras.flagged:
+        if row.flag is not None:
             # A check-in prompt, not a ranking: one mark, no score; the reason shows on focus.
             name = Text("⚑ ", style=colours.get("warning", ""), no_wrap=True,
                         overflow="ellipsis").append_text(name)
-        if prefix + a.id in extras.selected:
+        if row.selected:
             name = Text("✓ ", style="reverse", no_wrap=True, overflow="ellipsis").append_text(
                 name
             )
@@ -275,17 +296,16 @@ class AgentTable(LiveTable):
         contact_s = None if contact is None else max(
             0.0, (as_of - contact.started_at).total_seconds()
         )
-        rolling = extras.rolling.get(a.id)
+        rolling = row.rolling
         occ60 = None if rolling is None else rolling.occupancy
         # A window the dashboard has not watched whole is marked: its figure is a part-hour.
         occ60_text = percent(occ60) + ("~" if rolling is not None and rolling.partial else " ")
         occ_today = None if a.today is None else a.today.occupancy
         queues = ", ".join(names.get(q, q) for q in a.queue_ids)
-        time_in_state = a.time_in_state_s(as_of)
-        cells: Cells = (
+        return (
             name,
             state,
-            right(duration(time_in_state)),
+            right(duration(a.time_in_state_s(as_of))),
             literal(on_queue or MISSING),
             right(duration(contact_s)),
             right(occ60_text),
@@ -293,11 +313,28 @@ class AgentTable(LiveTable):
             literal(a.team, "dim"),
             literal(queues, "dim"),
         )
-        values: tuple[Any, ...] = (
-            a.name.casefold(), _STATE_ORDER[a.state], time_in_state, on_queue, contact_s,
-            occ60, occ_today, a.team.casefold(), queues.casefold(),
-        )
-        return cells, values
+
+
+def _agent_value(row: AgentRow, column: int) -> Any:
+    """The sort value of one column, worked out only for the column sorted by."""
+    a = row.agent
+    if column == 0:
+        return a.name.casefold()
+    if column == 1:
+        return _STATE_ORDER[a.state]
+    if column == 2:
+        return a.time_in_state_s(row.as_of)
+    if column == 3:
+        return None if a.contact is None else a.contact.queue_id
+    if column == 4:
+        return None if a.contact is None else (row.as_of - a.contact.started_at).total_seconds()
+    if column == 5:
+        return None if row.rolling is None else row.rolling.occupancy
+    if column == 6:
+        return None if a.today is None else a.today.occupancy
+    if column == 7:
+        return a.team.casefold()
+    return ",".join(a.queue_ids)
 
 
 # Sorting by state groups the floor the way a supervisor scans it: who is free first.
