@@ -50,6 +50,11 @@ STRESS_EVERY_S = 15.0
 TIMELINE_SAVE_EVERY_S = 60.0
 
 
+#: How far a saved timeline may end after the floor's clock and still be its past: snapshot
+#: times are rounded on the wire, and the last save may be a poll ahead of a restart's.
+CLOCK_SLACK_S = 5.0
+
+
 def source_key(source: str, fingerprint: str) -> str:
     """The journal's key for an alert: the same rule and subject on two sources are two."""
     return f"{source}/{fingerprint}"
@@ -250,6 +255,11 @@ class Monitor:
             rows = self.journal.load_timeline(snapshot.source, ended_after=after)
         except Exception as exc:
             self.journal_error = f"journal: timelines not restored: {exc}"
+            return timelines
+        now = snapshot.as_of.timestamp()
+        if any(row[4] > now + CLOCK_SLACK_S for row in rows):
+            # History from this floor's future: its clock went back (a restarted simulator,
+            # a replay). None of it is this floor's past, and a mix would be a chimera.
             return timelines
         return Timelines.from_rows(rows) if rows else timelines
 

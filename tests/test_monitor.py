@@ -141,3 +141,22 @@ async def test_timelines_survive_a_restart_through_the_journal(tmp_path: Path) -
         restored = second._watches["sim"].timelines
     agent = next(a for a in polls[-1][0].agents if first._watches["sim"].timelines.segments(a.id))
     assert restored.segments(agent.id)[: len(saved)]  # the day before the restart is back
+
+
+async def test_a_floor_whose_clock_went_back_does_not_restore_its_future(
+    tmp_path: Path,
+) -> None:
+    # `floorview demo` twice: the second simulator starts at 10:00 again, and the first
+    # one's saved timelines run past it. Restoring them made every agent's hour unknown.
+    path = tmp_path / "j.sqlite3"
+    polls = await floor_polls([i * 30.0 for i in range(12)])
+    with Journal(path) as journal:
+        first = Monitor(RULES, journal)
+        for snap, tickets in polls:
+            first.observe(snap, tickets=tickets)
+    with Journal(path) as journal:
+        again = Monitor(RULES, journal)
+        again.observe(polls[2][0], tickets=polls[2][1])  # 60 s in: before the saved end
+        restored = again._watches["sim"].timelines
+    ends = [seg.end for a in polls[2][0].agents for seg in restored.segments(a.id)]
+    assert ends and max(ends) <= polls[2][0].as_of
