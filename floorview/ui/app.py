@@ -40,7 +40,7 @@ from floorview.identity import Actor, current_actor
 from floorview.journal import AuditEntry
 from floorview.model import FloorSnapshot
 from floorview.monitor import Monitor
-from floorview.ui import keymap
+from floorview.ui import keymap, partial_updates
 from floorview.ui.ack_dialog import AckDialog, AckRequest
 from floorview.ui.agent_view import AgentView, agent_detail, recent_actions
 from floorview.ui.alerts_view import AlertsView, trail_of
@@ -61,12 +61,23 @@ from floorview.ui.themes import DEFAULT_THEME, load_themes
 from floorview.ui.themes import theme_dirs as find_theme_dirs
 from floorview.ui.user_state import TableChoice, UserState, load_state, save_state
 
+partial_updates.install()
+
 #: Past this age a source's figures are hidden rather than shown as if they were current.
 DEFAULT_MASK_AFTER_S = 120.0
 #: Below this the essentials do not fit: a notice says so instead of a broken layout.
 MIN_SIZE = (80, 24)
 #: From this width alerts and escalations sit beside the agent board.
 WIDE_FROM = 120
+
+
+def _update_if_changed(widget: Static, text: Text) -> None:
+    """Update a banner only when its words change: an update lays the screen out again,
+    and that repaints every scrollbar on it (bytes down an SSH link, every second)."""
+    old = widget.content
+    if isinstance(old, Text) and old.plain == text.plain and old.spans == text.spans:
+        return
+    widget.update(text)
 
 
 class FloorApp(App[None]):
@@ -471,7 +482,7 @@ class FloorApp(App[None]):
                   if e]
         lines += self.theme_problems
         problems.set_class(bool(lines), "shown")
-        problems.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
+        _update_if_changed(problems, Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
 
     def _mask_old_data(self, statuses: list[FeedStatus]) -> None:
         # Numbers this old would mislead whoever acts on them; names and layout stay.
@@ -498,7 +509,9 @@ class FloorApp(App[None]):
                 parts[-1] += " (figures hidden)"
         self.freshness.set_class(worst is Health.DOWN, "down")
         self.freshness.set_class(worst is Health.STALE, "stale")
-        self.freshness.update(Text("   ".join(parts), no_wrap=True, overflow="ellipsis"))
+        _update_if_changed(
+            self.freshness, Text("   ".join(parts), no_wrap=True, overflow="ellipsis")
+        )
 
     def _show_alerts(self, statuses: list[FeedStatus]) -> None:
         try:

@@ -82,4 +82,4 @@ class FloorView(Vertical):
             line.append("⚑ ", style="bold")
             line.append(agent.name, style="bold")
             line.append(": " + "; ".join(flag.reasons))
-        self.focus_line.update(line)
+        self.focus_line.update(line, layout=False)  # one line high, whatever it says

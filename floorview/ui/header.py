@@ -59,4 +59,5 @@ class FloorHeader(Static):
             line.append(word, style=f"bold {colours.get(colour, '')}")
             if status.age_s is not None:
                 line.append(f" {age(status.age_s)} ago")
-        self.update(line)
+        # One line, whatever it says: no layout pass (which would repaint every scrollbar).
+        self.update(line, layout=False)
