@@ -314,7 +314,7 @@ async def headless(
     # No deadline: the source's second poll never comes back, so the app's own poll worker
     # applies the first snapshot only and the feed stays healthy.
     feed = Feed(source, 3600.0, poll_deadline_s=None)
-    app = FloorApp([feed], tick_s=3600.0)
+    app = FloorApp([feed], tick_s=3600.0, freeze_gc=True)  # as `floorview run` does
     t0 = time.perf_counter()
     async with app.run_test(size=size) as pilot:
         for _ in range(2000):
@@ -396,7 +396,7 @@ def child_main(args: argparse.Namespace) -> int:
 
     source = BenchSource(snapshots, plan, gate)
     feed = PacedFeed(source, max(args.step, 1.0), poll_deadline_s=None)
-    AckingApp([feed], tick_s=args.child_tick).run()
+    AckingApp([feed], tick_s=args.child_tick, freeze_gc=True).run()
     return 0
 
 

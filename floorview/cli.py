@@ -95,6 +95,7 @@ def build_app(config: Config) -> FloorApp:
         theme=config.display.theme,
         language=config.display.language,
         keys=dict(config.keys),
+        freeze_gc=True,
         state_file=state_path(),
         monitor=Monitor(config.alerts, journal),
     )
