@@ -95,3 +95,31 @@ async def test_an_ack_made_elsewhere_shows_without_a_new_poll(tmp_path: Path) ->
             elsewhere.acknowledge(SL_ALERT, alert_title=alert.title, severity=alert.severity,
                                   actor=Actor("omar", None, None, "wall"), at=app.monitor.now)
             await wait_until(pilot, lambda: row_text(table, SL_ALERT)[1] == "✓ omar")
+
+
+async def test_the_alerts_screen_lists_everything_and_acks_from_there(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        app = dashboard(journal)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_until(pilot, lambda: SL_ALERT in app.alert_table.rows)
+            await pilot.press("4")
+            board = app.alerts_view.board
+            await wait_until(pilot, lambda: SL_ALERT in board.rows)
+            board.move_cursor(row=board.get_row_index(SL_ALERT))
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
+            await pilot.press(*"on it", "enter")
+            await wait_until(pilot, lambda: board.cells_of(SL_ALERT)["owner"] != "—")
+            row = board.cells_of(SL_ALERT)
+            assert row["owner"] == "maria@203.0.113.9 (ssh)" and row["note"] == "on it"
+            # The history under the board shows the journal's row for the ack.
+            await wait_until(pilot, lambda: "ack ok" in _plain(app.alerts_view.detail))
+            assert "acknowledged" in _plain(app.alerts_view.detail)
+
+
+def _plain(widget) -> str:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    console = Console(width=160, record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()

@@ -97,3 +97,25 @@ async def test_every_theme_colour_the_boards_use_is_a_style_rich_can_draw() -> N
         colours = rich_colours(variables)
         for key in ("primary", "secondary", "accent", "success", "warning", "error"):
             Console().get_style(f"bold {colours[key]}")  # raises MissingStyle if not
+
+
+def test_no_stylesheet_names_a_colour_of_its_own() -> None:
+    # Colours come from the theme's variables only: a literal one would ignore the wall's
+    # high-contrast theme and the ANSI-16 one an SSH terminal needs.
+    import ast
+    import re
+
+    literal = re.compile(
+        r":\s*[^;$]*(#[0-9a-fA-F]{3,8}\b|rgba?\(|hsl\(|\bansi_\w+|"
+        r"\b(red|green|blue|yellow|white|black|magenta|cyan|orange|grey|gray)\b)"
+    )
+    ui = Path(__file__).resolve().parent.parent / "floorview" / "ui"
+    found = []
+    for path in ui.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("CSS", "DEFAULT_CSS") for t in node.targets
+            ) and isinstance(node.value, ast.Constant):
+                found += [f"{path.name}: {line.strip()}"
+                          for line in str(node.value.value).splitlines() if literal.search(line)]
+    assert found == []

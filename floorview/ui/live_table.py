@@ -112,7 +112,6 @@ class LiveTable(ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: auto;
         & > .live-table--header { text-style: bold; background: $panel; color: $foreground; }
-        &:ansi > .live-table--header { background: ansi_bright_blue; color: ansi_default; }
         & > .live-table--even-row { background: $surface-lighten-1 50%; }
         &:dark > .live-table--even-row { background: $surface-darken-1 40%; }
         & > .live-table--cursor {
