@@ -53,6 +53,24 @@ def outlook_settings(config: Config) -> OutlookSettings:
 def make_source(config: SourceConfig) -> Source:
     from floorview.sources.rest import RestSource
 
+    if config.kind == "collector":
+        from floorview.collector.access import AccessError, read_token
+        from floorview.identity import current_actor
+        from floorview.sources.collector_source import CollectorSource
+
+        assert config.token_file is not None  # the config reader requires it
+        try:
+            token = read_token(config.token_file)
+        except AccessError as exc:
+            raise ConfigError(f"sources.{config.name}.token_file: {exc}") from None
+        return CollectorSource(
+            config.name, config.url, token=token, user=current_actor().label(),
+            remote_source=config.collector_source, timeout_s=config.timeout_s,
+            poll_deadline_s=config.poll_deadline_s,
+            # Requests to our own collector, not to the vendor: the budget guards it anyway.
+            max_requests_per_s=config.max_requests_per_s, burst=config.burst,
+            max_response_bytes=config.max_response_bytes,
+        )
     return RestSource(
         config.name,
         config.url,
@@ -71,7 +89,9 @@ def make_feed(config: SourceConfig) -> Feed:
         make_source(config),
         config.poll_interval_s,
         poll_deadline_s=config.poll_deadline_s,
-        circuit_failures=config.circuit_failures,
+        # A collector's stream reconnects by itself and a wait on it sends nothing: opening
+        # the circuit would only hold a recovered floor off the screen for circuit_reset_s.
+        circuit_failures=config.circuit_failures if config.kind != "collector" else 10**9,
         circuit_reset_s=config.circuit_reset_s,
     )
 
@@ -118,12 +138,36 @@ def _run_app(config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if (args.config is None) == (args.collector is None):
+        print("floorview: run needs --config FILE or --collector URL (one of them)",
+              file=sys.stderr)
+        return 2
+    if args.collector is not None:
+        if args.token_file is None:
+            print("floorview: --collector needs --token-file FILE (mode 0600)", file=sys.stderr)
+            return 2
+        config = Config(sources=(SourceConfig(
+            name="floor", kind="collector", url=args.collector, poll_interval_s=1.0,
+            token_file=Path(args.token_file).expanduser().resolve(),
+        ),))
+        return _run_app(config)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2
     return _run_app(config)
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from floorview.collector.main import run_collector
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"floorview: {exc}", file=sys.stderr)
+        return 2
+    return run_collector(config)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -269,8 +313,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_sim)
 
     run = sub.add_parser("run", help="the dashboard against the sources in a config file")
-    run.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    run.add_argument("--config", metavar="FILE", help="TOML config file")
+    run.add_argument("--collector", metavar="URL",
+                     help="view a floorview collector instead of polling sources")
+    run.add_argument("--token-file", metavar="FILE",
+                     help="with --collector: this viewer's token (a file of mode 0600)")
     run.set_defaults(func=cmd_run)
+
+    collect = sub.add_parser(
+        "collect", help="poll the sources once for everyone and serve viewers (see README)"
+    )
+    collect.add_argument("--config", required=True, metavar="FILE", help="TOML config file")
+    collect.set_defaults(func=cmd_collect)
 
     snap = sub.add_parser(
         "snapshot", help="poll each source once and print the floor (for scripts and bridges)"

@@ -21,7 +21,7 @@ from floorview.journal import default_path
 from floorview.ui.i18n import LANGUAGES
 from floorview.ui.keymap import ACTIONS, clashes, key_label
 
-SOURCE_KINDS = ("rest",)
+SOURCE_KINDS = ("rest", "collector")
 
 
 class ConfigError(Exception):
@@ -45,6 +45,21 @@ class SourceConfig:
     #: After this many failed polls in a row the source is left alone for circuit_reset_s.
     circuit_failures: int = 5
     circuit_reset_s: float = 30.0
+    #: kind = "collector": the file holding this viewer's token (mode 0600).
+    token_file: Path | None = None
+    #: kind = "collector": which of the collector's sources to show (default its first).
+    collector_source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorConfig:
+    """`floorview collect`: where to listen and who may connect."""
+
+    host: str = "127.0.0.1"
+    port: int = 8766
+    tokens_file: Path | None = None
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,7 @@ class Config:
     alerts: AlertRules = field(default_factory=AlertRules)
     #: Action id -> key(s), over the defaults in floorview/ui/keymap.py.
     keys: tuple[tuple[str, str], ...] = ()
+    collector: CollectorConfig = CollectorConfig()
     path: Path | None = None
 
 
@@ -148,6 +164,16 @@ SOURCE_FIELDS: dict[str, Field] = {
     "max_response_bytes": Field(int, check=in_int_range(1_000, 1_000_000_000)),
     "circuit_failures": Field(int, check=in_int_range(1, 1000)),
     "circuit_reset_s": Field((int, float), check=in_range(1, 3600)),
+    "token_file": Field(str, check=non_empty),
+    "collector_source": Field(str, check=non_empty),
+}
+
+COLLECTOR_FIELDS: dict[str, Field] = {
+    "host": Field(str, check=non_empty),
+    "port": Field(int, check=in_int_range(1, 65535)),
+    "tokens_file": Field(str, check=non_empty),
+    "tls_certfile": Field(str, check=non_empty),
+    "tls_keyfile": Field(str, check=non_empty),
 }
 
 DISPLAY_FIELDS: dict[str, Field] = {
@@ -221,7 +247,7 @@ STRESS_FIELDS = {
     "break_reasons": Field(list, check=_reason_list),
 }
 
-TOP_LEVEL = ("alerts", "display", "journal", "keys", "reforecast", "sources")
+TOP_LEVEL = ("alerts", "collector", "display", "journal", "keys", "reforecast", "sources")
 
 KEY_FIELDS: dict[str, Field] = {a.id: Field(str, check=non_empty) for a in ACTIONS}
 
@@ -339,6 +365,10 @@ def parse_config(text: str, path: Path) -> Config:
         if values["name"] in seen:
             raise reader.fail(f"sources[{i}].name", f"duplicate source name {values['name']!r}")
         seen.add(values["name"])
+        if values["kind"] == "collector" and "token_file" not in values:
+            raise reader.fail(f"sources[{i}]", "a collector source needs token_file")
+        if "token_file" in values:  # relative to the config file, like forecast_csv
+            values["token_file"] = (path.parent / Path(values["token_file"]).expanduser()).resolve()
         sources.append(SourceConfig(**values))
 
     display = DisplayConfig(**reader.table("display", raw.get("display", {}), DISPLAY_FIELDS))
@@ -367,8 +397,19 @@ def parse_config(text: str, path: Path) -> Config:
         journal=journal,
         alerts=_alert_rules(reader, raw.get("alerts", {})),
         keys=_keys(reader, raw.get("keys", {})),
+        collector=_collector(reader, raw.get("collector", {}), path),
         path=path,
     )
+
+
+def _collector(reader: _Reader, raw: Any, path: Path) -> CollectorConfig:
+    values = reader.table("collector", raw, COLLECTOR_FIELDS)
+    for key in ("tokens_file", "tls_certfile", "tls_keyfile"):
+        if key in values:
+            values[key] = (path.parent / Path(values[key]).expanduser()).resolve()
+    if ("tls_certfile" in values) != ("tls_keyfile" in values):
+        raise reader.fail("collector", "tls_certfile and tls_keyfile go together")
+    return CollectorConfig(**values)
 
 
 def _keys(reader: _Reader, raw: Any) -> tuple[tuple[str, str], ...]:

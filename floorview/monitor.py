@@ -88,6 +88,9 @@ class Monitor:
                                  self.rules.flap_threshold)
         self._health_alerts: list[Alert] = []
         self._acks: dict[str, AckInfo] = {}
+        self._local_acks: dict[str, AckInfo] = {}
+        #: Acks a collector holds, by this process's fingerprints (a viewer sets them).
+        self.remote_acks: dict[str, AckInfo] = {}
         self._news: list[Alert] = []
         self._ack_ids: dict[str, int] = {}
         #: The floor's clock at the last tick: when an ack made now is made.
@@ -222,9 +225,10 @@ class Monitor:
         return watch.as_of + timedelta(seconds=status.age_s or 0.0)
 
     def _read_acks(self) -> bool:
-        """Take the journal's acks; True if they changed since the last read."""
+        """Take the journal's acks, and a collector's; True if they changed since the last
+        read."""
         if self.journal is None:
-            return False
+            return self._merge_remote({})
         try:
             # Expiry is the alert book's business, on the floor's clock (it re-announces an
             # alert whose ack ran out), so the newest ack per alert is read, expired or not.
@@ -234,16 +238,23 @@ class Monitor:
             return False
         self.journal_error = None
         ids = {key: ack.id for key, ack in acks.items()}
-        if ids == self._ack_ids:
+        if ids != self._ack_ids:
+            self._ack_ids = ids
+            self._local_acks = {
+                key: AckInfo(
+                    who=ack.who, at=ack.at, severity=ack.severity, note=ack.note,
+                    expires_at=ack.expires_at,
+                )
+                for key, ack in acks.items()
+            }
+        return self._merge_remote(self._local_acks)
+
+    def _merge_remote(self, local: dict[str, AckInfo]) -> bool:
+        # A collector's acks are the shared ones; this process's own journal adds to them.
+        combined = {**local, **self.remote_acks}
+        if combined == self._acks:
             return False
-        self._ack_ids = ids
-        self._acks = {
-            key: AckInfo(
-                who=ack.who, at=ack.at, severity=ack.severity, note=ack.note,
-                expires_at=ack.expires_at,
-            )
-            for key, ack in acks.items()
-        }
+        self._acks = combined
         return True
 
     def _load_timelines(self, snapshot: FloorSnapshot) -> Timelines:

@@ -215,6 +215,8 @@ class HttpFetcher:
         self.limits = limits or HttpLimits()
         self.budget = budget or TokenBucket(self.limits.max_requests_per_s, self.limits.burst)
         self._wall_clock = wall_clock
+        #: Requests sent, whatever their outcome: the collector's /metrics reports it.
+        self.requests_sent = 0
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(self.limits.timeout_s),
@@ -286,6 +288,7 @@ class HttpFetcher:
         body: Any = None,
         answers: frozenset[int] = frozenset(),
     ) -> tuple[int, bytes]:
+        self.requests_sent += 1
         try:
             async with self._client.stream(
                 method, path, params=params, json=body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -178,6 +178,7 @@ class RestSource:
         max_requests_per_s: float = DEFAULT_MAX_REQUESTS_PER_S,
         burst: int = DEFAULT_BURST,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         limits = HttpLimits(
@@ -188,7 +189,8 @@ class RestSource:
             max_response_bytes=max_response_bytes,
         )
         # One fetcher, so the floor, forecast and intervals requests share one budget.
-        self.http = HttpFetcher(name, base_url, limits=limits, transport=transport)
+        self.http = HttpFetcher(name, base_url, limits=limits, transport=transport,
+                                headers=headers)
 
     async def _get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await self.http.get_json(path, params)

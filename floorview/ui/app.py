@@ -27,7 +27,7 @@ from floorview.actions import (
     reassign,
     undo,
 )
-from floorview.alerts import Alert, AlertState, escalations
+from floorview.alerts import AckInfo, Alert, AlertState, escalations
 from floorview.analytics.dayview import QueueDay, queue_day
 from floorview.analytics.history import WaitingHistory
 from floorview.analytics.outlook import (
@@ -41,6 +41,8 @@ from floorview.identity import Actor, current_actor
 from floorview.journal import AuditEntry
 from floorview.model import FloorSnapshot
 from floorview.monitor import Monitor
+from floorview.sources.base import SourceError
+from floorview.sources.collector_source import CollectorSource
 from floorview.ui import keymap, partial_updates
 from floorview.ui.ack_dialog import AckDialog, AckRequest
 from floorview.ui.agent_view import AgentView, agent_detail, recent_actions
@@ -481,6 +483,11 @@ class FloorApp(App[None]):
 
     def _refresh_status(self) -> None:
         statuses = [feed.status() for feed in self.feeds]
+        remote: dict[str, AckInfo] = {}
+        for feed in self.feeds:
+            if isinstance(feed.source, CollectorSource):
+                remote.update(feed.source.remote_acks)
+        self.monitor.remote_acks = remote
         latest = next((f.latest for f in self.feeds if f.latest is not None), None)
         self.header.show(latest, statuses, self.views.current, self.permissions.can_write)
         self._mask_old_data(statuses)
@@ -595,6 +602,11 @@ class FloorApp(App[None]):
         self.push_screen(AckDialog(alert.title, alert.reason, self.actor.label()), done)
 
     def _acknowledge(self, alert: Alert, request: AckRequest) -> None:
+        feed = self._feed_of(alert.fingerprint.partition("/")[0])
+        if feed is not None and isinstance(feed.source, CollectorSource):
+            # The collector holds the shared journal: it checks, records and audits.
+            self.run_worker(self._acknowledge_remotely(feed.source, alert, request))
+            return
         try:
             ack = acknowledge(
                 alert,
@@ -610,6 +622,17 @@ class FloorApp(App[None]):
             return
         self.notify(f"{alert.title} (by {ack.who})", title="Acknowledged", markup=False)
         self._refresh_status()
+
+    async def _acknowledge_remotely(
+        self, source: CollectorSource, alert: Alert, request: AckRequest
+    ) -> None:
+        try:
+            who = await source.acknowledge(alert.fingerprint, request.note,
+                                           request.expires_after_min)
+        except SourceError as exc:
+            self.notify(str(exc), title="Not acknowledged", severity="error", markup=False)
+            return
+        self.notify(f"{alert.title} (by {who})", title="Acknowledged", markup=False)
 
     # --- looks ----------------------------------------------------------------------------
 
