@@ -19,6 +19,7 @@ from floorview.collector.server import create_app, start_server
 from floorview.collector.service import Collector
 from floorview.feed import Feed, Health
 from floorview.journal import Journal
+from floorview.model import AgentState
 from floorview.monitor import Monitor
 from floorview.sim.config import SimConfig
 from floorview.sim.server import RunningSim, start_in_thread
@@ -247,3 +248,35 @@ def test_a_tokens_file_others_can_read_is_refused(tmp_path: Path) -> None:
     path.write_text('[[tokens]]\nname = "x"\nrole = "boss"\ntoken = "' + "t" * 32 + '"\n')
     with pytest.raises(AccessError, match=r"tokens\[0\]\.role: must be viewer, supervisor"):
         load_tokens(path)
+
+
+async def test_a_reassignment_from_a_viewer_is_carried_out_and_audited_by_the_collector(
+    sim: RunningSim, tmp_path: Path
+) -> None:
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        collector, server, task, port = await start_collector(
+            sim, load_tokens(tokens_file(tmp_path)), journal
+        )
+        viewer = CollectorSource("floor", f"http://127.0.0.1:{port}", token=SUPERVISOR,
+                                 user="maria")
+        try:
+            for _ in range(200):
+                if collector.sources["acd"].feed.latest is not None:
+                    break
+                await asyncio.sleep(0.05)
+            floor = collector.sources["acd"].feed.latest
+            assert floor is not None
+            on_shift = next(a for a in floor.agents if a.state is not AgentState.OFFLINE)
+            agent = await viewer.fetch_agent(on_shift.id)
+            after = ("q-sales",) if agent.queue_ids != ("q-sales",) else ("q-billing",)
+            moved = await viewer.set_agent_queues(agent.id, after, agent.version)
+            assert moved.queue_ids == after
+            # The simulator itself has the new queues: the collector wrote them.
+            assert (await RestSource("check", sim.url).fetch_agent(agent.id)).queue_ids == after
+            intent, outcome = journal.audit_entries()
+            assert (intent.result, outcome.result) == ("intent", "ok")
+            assert (outcome.who, outcome.host, outcome.action) == ("maria", "ops-host", "reassign")
+        finally:
+            await viewer.aclose()
+            await collector.stop()
+            await stop_server(server, task)
