@@ -280,3 +280,29 @@ async def test_a_reassignment_from_a_viewer_is_carried_out_and_audited_by_the_co
             await viewer.aclose()
             await collector.stop()
             await stop_server(server, task)
+
+
+async def test_a_dashboard_on_a_viewer_token_says_read_only(
+    sim: RunningSim, tmp_path: Path
+) -> None:
+    from floorview.ui.app import FloorApp
+    from floorview.ui.header import FloorHeader
+
+    collector, server, task, port = await start_collector(
+        sim, load_tokens(tokens_file(tmp_path)), None
+    )
+    feed = Feed(CollectorSource("floor", f"http://127.0.0.1:{port}", token=VIEWER,
+                                user="wall"), 0.2)
+    app = FloorApp([feed], tick_s=0.05)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(200):
+                if not app.permissions.can_write and app.snapshots_applied:
+                    break
+                await pilot.pause(0.05)
+            assert not app.permissions.can_write
+            assert "READ-ONLY" in str(app.query_one(FloorHeader).render())
+            assert app.snapshots_applied >= 1  # and it shows the floor
+    finally:
+        await collector.stop()
+        await stop_server(server, task)

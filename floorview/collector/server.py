@@ -111,6 +111,10 @@ def create_app(collector: Collector, tokens: Tokens) -> Starlette:
                 lines.append(f'floorview_source_last_error{{source="{name}",error="{error}"}} 1')
         return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
+    async def whoami(request: Request) -> Response:
+        grant: Grant = request.state.grant
+        return JSONResponse({"name": grant.name, "role": grant.role.name.lower()})
+
     async def alerts(request: Request) -> Response:
         return JSONResponse({"as_of": collector.now().isoformat(),
                              "alerts": collector.alert_docs()})
@@ -236,6 +240,7 @@ def create_app(collector: Collector, tokens: Tokens) -> Starlette:
         Route("/v1/tickets", guarded(read, document("tickets", PLAN_MAX_AGE_S))),
         Route("/v1/stream", guarded(read, stream)),
         Route("/v1/alerts", guarded(read, alerts)),
+        Route("/v1/whoami", guarded(read, whoami)),
         Route("/v1/alerts/{fingerprint:path}/ack", guarded(write, ack), methods=["POST"]),
         Route("/v1/agents/{agent_id}", guarded(write, get_agent)),
         Route("/v1/agents/{agent_id}/queues", guarded(write, put_queues), methods=["PUT"]),

@@ -62,6 +62,8 @@ class CollectorSource(RestSource):
         #: The collector's acks, keyed by this viewer's alert fingerprints.
         self.remote_acks: dict[str, AckInfo] = {}
         self._acks_task: asyncio.Task[None] | None = None
+        #: The token's role on the collector (viewer, supervisor, admin); None until known.
+        self.role: str | None = None
 
     def _params(self) -> dict[str, str]:
         return {} if self.remote_source is None else {"source": self.remote_source}
@@ -134,6 +136,14 @@ class CollectorSource(RestSource):
     # --- acks ---------------------------------------------------------------------------
 
     async def _acks_forever(self) -> None:
+        while self.role is None:
+            # What this token may do, so the dashboard can say READ-ONLY before anyone
+            # types a note the collector would refuse.
+            with contextlib.suppress(SourceError, httpx.HTTPError):
+                data = await self.http.get_json("/v1/whoami")
+                self.role = str(data.get("role")) if isinstance(data, dict) else "viewer"
+                break
+            await asyncio.sleep(ACKS_EVERY_S)
         while True:
             with contextlib.suppress(SourceError, httpx.HTTPError):
                 self.remote_acks = self._acks_from(

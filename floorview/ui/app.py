@@ -487,6 +487,10 @@ class FloorApp(App[None]):
         for feed in self.feeds:
             if isinstance(feed.source, CollectorSource):
                 remote.update(feed.source.remote_acks)
+                if feed.source.role == "viewer" and self.permissions.can_write:
+                    self.permissions = Permissions(
+                        False, "this display's collector token is read-only (role viewer)"
+                    )
         self.monitor.remote_acks = remote
         latest = next((f.latest for f in self.feeds if f.latest is not None), None)
         self.header.show(latest, statuses, self.views.current, self.permissions.can_write)
