@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,6 +118,8 @@ def build_app(config: Config) -> FloorApp:
         language=config.display.language,
         keys=dict(config.keys),
         freeze_gc=True,
+        wall=config.display.mode == "wall",
+        page_s=config.display.page_s,
         state_file=state_path(),
         monitor=Monitor(config.alerts, journal),
     )
@@ -124,17 +128,23 @@ def build_app(config: Config) -> FloorApp:
 def _run_app(config: Config) -> int:
     from floorview.journal import JournalError
 
-    try:
-        app = build_app(config)
-    except (ConfigError, JournalError) as exc:
-        print(f"floorview: {exc}", file=sys.stderr)
-        return 2
-    try:
-        app.run()
-    finally:
-        if app.monitor.journal is not None:
-            app.monitor.journal.close()
-    return 0
+    while True:
+        try:
+            app = build_app(config)
+        except (ConfigError, JournalError) as exc:
+            print(f"floorview: {exc}", file=sys.stderr)
+            return 2
+        try:
+            app.run()
+        finally:
+            if app.monitor.journal is not None:
+                app.monitor.journal.close()
+        if not app.wall or app.return_code == 0:
+            return app.return_code or 0
+        # A wall never stays down: whatever stopped it, it starts again (a wall cannot be
+        # quit from its keyboard, so an exit here is a failure).
+        print("floorview: the wall display stopped; starting it again in 5 s", file=sys.stderr)
+        time.sleep(5)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -142,6 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("floorview: run needs --config FILE or --collector URL (one of them)",
               file=sys.stderr)
         return 2
+    # --wall over whatever the config says: one flag to turn a desk config into a wall.
+    display = {"mode": "wall"} if args.wall else {}
     if args.collector is not None:
         if args.token_file is None:
             print("floorview: --collector needs --token-file FILE (mode 0600)", file=sys.stderr)
@@ -149,13 +161,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = Config(sources=(SourceConfig(
             name="floor", kind="collector", url=args.collector, poll_interval_s=1.0,
             token_file=Path(args.token_file).expanduser().resolve(),
-        ),))
+        ),), display=DisplayConfig(**display))
         return _run_app(config)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2
+    if display:
+        config = dataclasses.replace(
+            config, display=dataclasses.replace(config.display, **display)
+        )
     return _run_app(config)
 
 
@@ -203,7 +219,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         config = Config(
             sources=(SourceConfig(name="sim", kind="rest", url=sim.url, poll_interval_s=1.0),),
-            display=DisplayConfig(title="floorview demo", language=args.language),
+            display=DisplayConfig(title="floorview demo", language=args.language,
+                                  mode="wall" if args.wall else "desk"),
             # Its own file: a simulated floor's acks have no place in a real floor's trail,
             # but two demos side by side share theirs, as two supervisors would.
             journal=JournalConfig(default_path().with_name("demo-journal.sqlite3")),
@@ -304,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_sim_arguments(demo)
     demo.add_argument("--language", choices=LANGUAGES, default="en",
                       help="screen labels (default en; `l` switches while running)")
+    demo.add_argument("--wall", action="store_true",
+                      help="as a wall display (read-only, no keys: stop it with kill)")
     demo.set_defaults(func=cmd_demo)
 
     sim = sub.add_parser("sim", help="serve the simulator alone (Floor API v1)")
@@ -318,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="view a floorview collector instead of polling sources")
     run.add_argument("--token-file", metavar="FILE",
                      help="with --collector: this viewer's token (a file of mode 0600)")
+    run.add_argument("--wall", action="store_true",
+                     help="wall display: read-only, no keys, pages on a timer, big figures")
     run.set_defaults(func=cmd_run)
 
     collect = sub.add_parser(

@@ -71,6 +71,10 @@ class DisplayConfig:
     mask_after_s: float = 120.0
     #: Labels on screen: "en" or "zh-CN".
     language: str = "en"
+    #: "desk" (keys, dialogs) or "wall" (read-only, no keys, pages on a timer, big digits).
+    mode: str = "desk"
+    #: On a wall, seconds per page.
+    page_s: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,8 @@ DISPLAY_FIELDS: dict[str, Field] = {
     "theme": Field(str, check=non_empty),
     "mask_after_s": Field((int, float), check=in_range(5, 86_400)),
     "language": Field(str, check=one_of(*LANGUAGES)),
+    "mode": Field(str, check=one_of("desk", "wall")),
+    "page_s": Field((int, float), check=in_range(3, 3600)),
 }
 
 def ratio_map(value: Any) -> str | None:

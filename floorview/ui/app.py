@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from floorview.actions import (
+    READ_ONLY,
     ActionRefused,
     ChangeResult,
     Permissions,
@@ -63,6 +64,7 @@ from floorview.ui.tables import AgentExtras, AgentFilter, QueueExtras
 from floorview.ui.themes import DEFAULT_THEME, load_themes
 from floorview.ui.themes import theme_dirs as find_theme_dirs
 from floorview.ui.user_state import TableChoice, UserState, load_state, save_state
+from floorview.ui.wall import DEFAULT_PAGE_S, WALL_PAGES, WallHeadline, headline
 
 partial_updates.install()
 
@@ -93,6 +95,10 @@ class FloorApp(App[None]):
     #problems { height: auto; max-height: 3; color: $error; padding: 0 1; display: none; }
     #problems.shown { display: block; }
     #too-small { display: none; height: 1fr; content-align: center middle; text-style: bold; }
+    .wall #freshness { padding: 1 2; content-align: center middle; text-style: bold; }
+    .wall #freshness.stale { height: 5; }
+    .wall.source-down #freshness { height: 1fr; }
+    .wall.source-down #views { display: none; }
     .too-small #views { display: none; }
     .too-small #too-small { display: block; }
     """
@@ -115,8 +121,16 @@ class FloorApp(App[None]):
         language: str = DEFAULT_LANGUAGE,
         keys: Mapping[str, str] | None = None,
         freeze_gc: bool = False,
+        wall: bool = False,
+        page_s: float = DEFAULT_PAGE_S,
     ) -> None:
+        #: A wall display: read-only, no keys, pages on a timer, figures in big digits.
+        self.wall = wall
+        if wall:
+            # Read by App.__init__: no palette binding, so nothing to open from a keyboard.
+            self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
+        self.page_s = page_s
         self.monitor = monitor or Monitor()
         self.themes, self.theme_problems = load_themes(
             find_theme_dirs() if theme_dirs is None else theme_dirs
@@ -134,7 +148,7 @@ class FloorApp(App[None]):
         self.keys = dict(keys or {})
         self.filter_text = self.user_state.filter
         self.actor = actor or current_actor()
-        self.permissions = permissions or Permissions()
+        self.permissions = READ_ONLY if wall else permissions or Permissions()
         self.alerts: list[Alert] = []
         #: Agent row keys picked with space for the next reassignment.
         self.selected: set[str] = set()
@@ -179,12 +193,17 @@ class FloorApp(App[None]):
             id="views", initial="floor",
         )
         self.too_small = Static(id="too-small")
+        self.headline = WallHeadline()
         self.problems = Static(id="problems")
         self._restore_tables()
 
     def _install_bindings(self) -> None:
         """The registry's bindings, labelled in the current language; Textual's own
-        (ctrl+q, ctrl+c) stay."""
+        (ctrl+q, ctrl+c) stay. A wall has none at all: a passer-by cannot quit, suspend or
+        change it."""
+        if self.wall:
+            self._bindings = BindingsMap([])
+            return
         ours = {a.id for a in keymap.ACTIONS}
         kept = [b for group in self._bindings.key_to_bindings.values() for b in group
                 if b.id not in ours]
@@ -226,11 +245,14 @@ class FloorApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self.header
+        if self.wall:
+            yield self.headline
         yield self.freshness
         yield self.views
         yield self.too_small
         yield self.problems
-        yield Footer(compact=True)
+        if not self.wall:
+            yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for loaded in self.themes.values():
@@ -248,6 +270,9 @@ class FloorApp(App[None]):
             self.run_worker(self._poll_forever(feed), group=f"poll:{feed.source.name}")
         # Ages keep counting between polls; this is what makes a stalled source visible.
         self.set_interval(self.tick_s, self._refresh_status)
+        if self.wall:
+            self.add_class("wall")
+            self.set_interval(self.page_s, self._next_page)
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: this handler runs before App's own, which updates self.size.
@@ -329,8 +354,22 @@ class FloorApp(App[None]):
                 self._render(feed.latest, feed)
         self._show_alerts_now()
 
+    def _next_page(self) -> None:
+        pages = list(WALL_PAGES)
+        at = pages.index(self.views.current) if self.views.current in pages else -1
+        page = pages[(at + 1) % len(pages)]
+        if page == "forecast":
+            # Each visit to the forecast page shows the next queue.
+            self.action_step_queue(1)
+        self.views.current = page
+        self._render_all()
+
     def _render_floor(self, snapshot: FloorSnapshot, feed: Feed) -> None:
         colours = rich_colours(self.get_css_variables())
+        if self.wall:
+            self.headline.show(headline(
+                [f.latest for f in self.feeds if f.latest is not None]
+            ))
         masked = snapshot.source in self.masked
         source = snapshot.source
         extras = QueueExtras(
@@ -533,6 +572,8 @@ class FloorApp(App[None]):
                 parts[-1] += " (figures hidden)"
         self.freshness.set_class(worst is Health.DOWN, "down")
         self.freshness.set_class(worst is Health.STALE, "stale")
+        # On a wall a down source takes the whole screen: no one reads old figures as live.
+        self.set_class(self.wall and worst is Health.DOWN, "source-down")
         _update_if_changed(
             self.freshness, Text("   ".join(parts), no_wrap=True, overflow="ellipsis")
         )
@@ -878,6 +919,24 @@ class FloorApp(App[None]):
                 ", ".join(overdue), title="Unverified: the floor does not show the change",
                 severity="error", markup=False,
             )
+
+    # --- a wall cannot be stopped or taken over from its keyboard -----------------------
+
+    async def action_quit(self) -> None:
+        if not self.wall:
+            await super().action_quit()
+
+    def action_help_quit(self) -> None:
+        if not self.wall:
+            super().action_help_quit()
+
+    def action_suspend_process(self) -> None:
+        if not self.wall:
+            super().action_suspend_process()
+
+    def action_command_palette(self) -> None:
+        if not self.wall:
+            super().action_command_palette()
 
     async def on_unmount(self) -> None:
         for feed in self.feeds:

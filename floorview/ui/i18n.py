@@ -148,6 +148,11 @@ ZH_CN: dict[str, str] = {
     "Search every action by name.": "按名称搜索所有操作。",
     "Leave floorview.": "退出 floorview。",
     "Close filter": "关闭筛选",
+    "Waiting": "等待中",
+    "Longest wait": "最长等待",
+    "SL today %": "今日SL %",
+    "below target": "低于目标",
+    "none free": "无空闲",
     "[ and ] step through the queues": "按 [ 和 ] 切换队列",
     "No forecast yet: the source's plan has not arrived.": "尚无预测：数据源的计划还未送达。",
     # figure definitions (floorview/ui/help_view.py)
