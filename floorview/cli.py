@@ -207,7 +207,23 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2
-    return run_snapshot([make_source(s) for s in config.sources], settings, args.format)
+    return run_snapshot([make_source(s) for s in config.sources], settings, args.format,
+                        owners=_journal_owners(config))
+
+
+def _journal_owners(config: Config) -> dict[str, tuple[str, str]]:
+    """Who has each alert, from the config's journal if there is one; nothing otherwise
+    (a snapshot must print even where no dashboard ever ran)."""
+    from floorview.bridge import owners_from
+    from floorview.journal import Journal
+
+    if not config.journal.path.exists():
+        return {}
+    try:
+        with Journal(config.journal.path, create=False, read_only=True) as journal:
+            return owners_from(journal.latest_acks())
+    except Exception:  # an unreadable journal costs the owners, not the summary
+        return {}
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

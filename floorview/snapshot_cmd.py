@@ -7,14 +7,18 @@ source is one line on stderr naming it and the reason, and a non-zero exit: no t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from floorview.alerts.rules import escalations, evaluate
 from floorview.analytics.outlook import OutlookSettings, QueueOutlook, current_outlook
-from floorview.model import AgentState, FloorSnapshot, Queue
+from floorview.bridge import AlertLine, sections
+from floorview.model import AgentState, FloorSnapshot, Queue, Ticket
+from floorview.monitor import source_key
 from floorview.sources.base import DayPlan, Source, SourceError
 from floorview.ui.format import duration, percent
 
@@ -26,6 +30,8 @@ class SourceResult:
     outlook: dict[str, QueueOutlook]
     error: str | None
     plan_error: str | None
+    plan: DayPlan | None = None
+    tickets: tuple[Ticket, ...] = ()
 
 
 async def _poll(source: Source, settings: OutlookSettings) -> SourceResult:
@@ -44,7 +50,10 @@ async def _poll(source: Source, settings: OutlookSettings) -> SourceResult:
     except Exception as exc:  # the floor is still worth printing without its plan
         plan_error = str(exc)
     outlook = current_outlook(snapshot, plan, settings) if plan is not None else {}
-    return SourceResult(source.name, snapshot, outlook, None, plan_error)
+    tickets: tuple[Ticket, ...] = ()
+    with contextlib.suppress(Exception):  # the floor is worth printing without its tickets
+        tickets = tuple(await source.fetch_tickets())
+    return SourceResult(source.name, snapshot, outlook, None, plan_error, plan, tickets)
 
 
 async def poll_all(sources: Sequence[Source], settings: OutlookSettings) -> list[SourceResult]:
@@ -107,7 +116,15 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(results: Sequence[SourceResult]) -> str:
+def to_markdown(
+    results: Sequence[SourceResult],
+    settings: OutlookSettings | None = None,
+    owners: Mapping[str, tuple[str, str]] | None = None,
+    alerts: Mapping[str, Sequence[AlertLine]] | None = None,
+) -> str:
+    """The bridge summary. ``alerts`` (per source) are the dashboard's; without them the
+    breaches on the floor now are listed, with owners from ``owners`` (journal acks)."""
+    settings = settings or OutlookSettings()
     lines: list[str] = []
     for r in results:
         if r.snapshot is None:
@@ -144,7 +161,19 @@ def to_markdown(results: Sequence[SourceResult]) -> str:
         if r.plan_error:
             lines += ["", f"No re-forecast: {_md_cell(r.plan_error)}"]
         lines.append("")
+        shown = (list(alerts.get(r.name, ())) if alerts is not None
+                 else _breaching(r, owners or {}))
+        lines += sections(snap, r.plan, settings, shown, escalations(r.tickets, snap.as_of))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _breaching(r: SourceResult, owners: Mapping[str, tuple[str, str]]) -> list[AlertLine]:
+    assert r.snapshot is not None
+    out = []
+    for b in evaluate(r.snapshot, outlook=r.outlook, tickets=r.tickets):
+        who, note = owners.get(source_key(r.name, b.fingerprint), (None, ""))
+        out.append(AlertLine(b.title, b.reason, b.severity, who, note))
+    return out
 
 
 def run_snapshot(
@@ -153,6 +182,7 @@ def run_snapshot(
     fmt: str,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    owners: Mapping[str, tuple[str, str]] | None = None,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -162,7 +192,7 @@ def run_snapshot(
     elif fmt == "json":
         out.write(json.dumps(to_json(results), indent=2, ensure_ascii=False) + "\n")
     else:
-        out.write(to_markdown(results))
+        out.write(to_markdown(results, settings, owners))
     failed = [r for r in results if r.error]
     for r in failed:
         print(f"floorview: {r.error}", file=err)

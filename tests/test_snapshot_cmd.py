@@ -27,9 +27,16 @@ def test_markdown_snapshot_of_the_simulator(loopback_sim: RunningSim, tmp_path: 
     assert main(["snapshot", "--config", str(_config(tmp_path, loopback_sim.url))]) == 0
     out = capsys.readouterr().out
     assert out.startswith("## Simulated floor — 2026-11-23 10:")
-    table = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    first = out.split("\n\n")[2]  # after the title and the agents line: the queue table
+    table = [line for line in first.splitlines() if "---" not in line]
     assert table[0].startswith("| Queue | Waiting |")
     assert len(table) == 7  # header + 6 queues
+    # What a bridge needs after it: the gap ahead, the alerts with owners, the tickets.
+    assert "### Staffing gap, next two hours" in out
+    assert "### Alerts" in out and "nobody has it" in out
+    assert "### Escalations" in out
+    # A subject that looks like markup is pasted as it was written.
+    assert "- T-10001 [bold]Refund[/bold] not received: **overdue" in out
     # Worst first: the first queue's SL shortfall is the largest.
     rows = json.loads(_json(loopback_sim, tmp_path, capsys))["sources"][0]["queues"]
     gaps = [q["sl_target"] - q["service_level"] for q in rows]

@@ -37,11 +37,14 @@ from floorview.analytics.outlook import (
     QueueOutlook,
     current_outlook,
 )
+from floorview.bridge import AlertLine, stamp
 from floorview.feed import Feed, FeedStatus, Health
 from floorview.identity import Actor, current_actor
 from floorview.journal import AuditEntry
+from floorview.journal import default_path as default_journal_path
 from floorview.model import FloorSnapshot
 from floorview.monitor import Monitor
+from floorview.snapshot_cmd import SourceResult, to_markdown
 from floorview.sources.base import SourceError
 from floorview.sources.collector_source import CollectorSource
 from floorview.ui import keymap, partial_updates
@@ -123,6 +126,7 @@ class FloorApp(App[None]):
         freeze_gc: bool = False,
         wall: bool = False,
         page_s: float = DEFAULT_PAGE_S,
+        files_dir: Path | None = None,
     ) -> None:
         #: A wall display: read-only, no keys, pages on a timer, figures in big digits.
         self.wall = wall
@@ -131,6 +135,8 @@ class FloorApp(App[None]):
             self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
         self.page_s = page_s
+        #: Where `b` and `S` write their files (the state directory unless told).
+        self.files_dir = files_dir or default_journal_path().parent
         self.monitor = monitor or Monitor()
         self.themes, self.theme_problems = load_themes(
             find_theme_dirs() if theme_dirs is None else theme_dirs
@@ -919,6 +925,51 @@ class FloorApp(App[None]):
                 ", ".join(overdue), title="Unverified: the floor does not show the change",
                 severity="error", markup=False,
             )
+
+    # --- the incident bridge ---------------------------------------------------------------
+
+    def bridge_text(self) -> str:
+        results = []
+        lines: dict[str, list[AlertLine]] = {}
+        for feed in self.feeds:
+            name, status = feed.source.name, feed.status()
+            results.append(SourceResult(
+                name, feed.latest, self.outlooks.get(name, {}),
+                None if feed.latest is not None else status.last_error or "no data yet",
+                feed.plan_error, feed.plan, tuple(feed.tickets or ()),
+            ))
+            lines[name] = [
+                AlertLine(a.title, a.reason, a.severity, None if a.ack is None else a.ack.who,
+                          "" if a.ack is None else a.ack.note)
+                for a in self.alerts
+                if a.fingerprint.startswith(f"{name}/")
+                and a.state in (AlertState.FIRING, AlertState.ACKNOWLEDGED)
+            ]
+        return to_markdown(results, self.outlook_settings, alerts=lines)
+
+    def action_bridge_summary(self) -> None:
+        text = self.bridge_text()
+        path = self.files_dir / f"bridge-{stamp(self.monitor.now)}.md"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(str(exc), title="Summary not written", severity="error", markup=False)
+            return
+        # OSC 52: the terminal (and tmux with set-clipboard on) puts it on the clipboard;
+        # where it does not, the file is there.
+        self.copy_to_clipboard(text)
+        self.notify(f"{path}\nand copied to the clipboard where the terminal allows",
+                    title="Bridge summary", timeout=10, markup=False)
+
+    def action_save_svg(self) -> None:
+        name = f"floorview-{stamp(self.monitor.now)}.svg"
+        try:
+            path = self.save_screenshot(filename=name, path=str(self.files_dir))
+        except OSError as exc:
+            self.notify(str(exc), title="Screenshot not saved", severity="error", markup=False)
+            return
+        self.notify(path, title="Screenshot", timeout=8, markup=False)
 
     # --- a wall cannot be stopped or taken over from its keyboard -----------------------
 
