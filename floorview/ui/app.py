@@ -59,6 +59,7 @@ from floorview.ui.header import FloorHeader
 from floorview.ui.help_view import HelpView
 from floorview.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, tr
 from floorview.ui.i18n import language as current_language
+from floorview.ui.incident_view import IncidentLog, IncidentView, incident_body
 from floorview.ui.live_table import LiveTable
 from floorview.ui.pickers import ColumnPicker, SortPicker
 from floorview.ui.reassign_dialog import ConfirmDialog, ReassignDialog, ReassignRequest
@@ -194,9 +195,11 @@ class FloorApp(App[None]):
         self.agent_view = AgentView()
         self.alerts_view = AlertsView()
         self.help_view = HelpView()
+        self.incident_view = IncidentView()
+        self.incidents = IncidentLog()
         self.views = ContentSwitcher(
             self.floor, self.forecast_view, self.agent_view, self.alerts_view, self.help_view,
-            id="views", initial="floor",
+            self.incident_view, id="views", initial="floor",
         )
         self.too_small = Static(id="too-small")
         self.headline = WallHeadline()
@@ -330,6 +333,7 @@ class FloorApp(App[None]):
         self.outlooks[snapshot.source] = outlook
         if fresh:
             self.history.observe(snapshot)
+            self.incidents.observe(snapshot)
             try:
                 self.monitor.observe(snapshot, outlook=outlook, tickets=feed.tickets)
             except Exception as exc:  # alerts are a layer on the floor, not a reason to lose it
@@ -353,6 +357,8 @@ class FloorApp(App[None]):
                 self._render_forecast()
             elif view == "agent":
                 self._render_agent()
+            elif view == "incident":
+                self._render_incident()
 
     def _render_all(self) -> None:
         for feed in self.feeds:
@@ -511,6 +517,27 @@ class FloorApp(App[None]):
             rich_colours(self.get_css_variables()),
         ))
 
+    def _render_incident(self) -> None:
+        names = {f"{f.latest.source}/{q.id}": q.name for f in self.feeds
+                 if f.latest is not None for q in f.latest.queues}
+        intervals = {name: cache.interval for name, cache in self._outlook_caches.items()}
+        self.incident_view.show(incident_body(self.incidents, names, intervals))
+
+    def action_pin_queue(self) -> None:
+        key = self.queue_table.cursor_key
+        if key is None:
+            self.notify("Put the cursor on a queue on the Floor first.", severity="warning")
+            return
+        feed = self._feed_of(key.partition("/")[0])
+        if feed is None or feed.latest is None:
+            return
+        pinned = self.incidents.toggle(key, feed.latest.as_of)
+        if pinned:
+            self.incidents.observe(feed.latest)
+        name = feed.latest.queue_by_id[key.partition("/")[2]].name
+        self.notify(f"{name} {tr('pinned') if pinned else tr('unpinned')}", timeout=3,
+                    markup=False)
+
     def action_show_view(self, view: str) -> None:
         if view == "forecast" and self.views.current == "floor":
             self.forecast_view.queue_key = self.queue_table.cursor_key or \
@@ -523,7 +550,7 @@ class FloorApp(App[None]):
         self._render_all()
         focus = {"floor": self.agent_table, "alerts": self.alerts_view.board,
                  "forecast": self.forecast_view, "agent": self.agent_view,
-                 "help": self.help_view}[view]
+                 "help": self.help_view, "incident": self.incident_view}[view]
         focus.focus()
 
     def _refresh_status(self) -> None:

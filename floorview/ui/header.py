@@ -19,7 +19,7 @@ HEALTH_STYLE = {
 }
 
 VIEW_LABELS = {"floor": "Floor", "forecast": "Forecast", "agent": "Agent", "alerts": "Alerts",
-               "help": "Help"}
+               "help": "Help", "incident": "Incident"}
 
 
 class FloorHeader(Static):
