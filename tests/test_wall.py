@@ -48,6 +48,10 @@ async def test_a_down_source_covers_the_screen() -> None:
         assert not app.has_class("source-down")
         clock.now += 5
         source.send("acd: timed out fetching /v1/floor")
+        # One failed poll with 5 s old data: a banner, not yet the whole screen.
+        await wait_until(pilot, lambda: "SOURCE DOWN" in str(app.freshness.render()))
+        assert not app.has_class("source-down")
+        clock.now += 15
         await wait_until(pilot, lambda: app.has_class("source-down"))
         await pilot.pause()
         assert app.views.styles.display == "none"

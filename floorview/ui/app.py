@@ -76,6 +76,8 @@ partial_updates.install()
 DEFAULT_MASK_AFTER_S = 120.0
 #: Below this the essentials do not fit: a notice says so instead of a broken layout.
 MIN_SIZE = (80, 24)
+#: A wall gives the whole screen to SOURCE DOWN once the data is this old.
+WALL_DOWN_AFTER_S = 15.0
 #: From this width alerts and escalations sit beside the agent board.
 WIDE_FROM = 120
 
@@ -606,7 +608,13 @@ class FloorApp(App[None]):
         self.freshness.set_class(worst is Health.DOWN, "down")
         self.freshness.set_class(worst is Health.STALE, "stale")
         # On a wall a down source takes the whole screen: no one reads old figures as live.
-        self.set_class(self.wall and worst is Health.DOWN, "source-down")
+        # Not for one failed poll, though: a screen that goes red for a blip teaches the
+        # room to ignore it.
+        long_down = any(
+            s.health is Health.DOWN and (s.age_s is None or s.age_s >= WALL_DOWN_AFTER_S)
+            for s in statuses
+        )
+        self.set_class(self.wall and long_down, "source-down")
         _update_if_changed(
             self.freshness, Text("   ".join(parts), no_wrap=True, overflow="ellipsis")
         )
