@@ -75,3 +75,31 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool]) -> None:
             return
         await pilot.pause(0.01)
     raise AssertionError("condition never became true")
+
+
+def frozen_sim_feed(seed: int = 7) -> Any:
+    """A Feed on the seeded simulator served in-process with a clock that never moves: the
+    floor stays at 10:30:00Z, so screens drawn from it are the same every run."""
+    from datetime import time
+
+    import httpx
+
+    from floorview.feed import Feed
+    from floorview.sim.api import create_app
+    from floorview.sim.config import SimConfig
+    from floorview.sim.engine import Simulator
+    from floorview.sources.rest import RestSource
+
+    sim = Simulator(SimConfig(seed=seed, start=time(10, 30)))
+    transport = httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0))
+    source = RestSource("sim", "http://sim.test", transport=transport)
+    return Feed(source, 3600.0, clock=lambda: 0.0)
+
+
+async def first_floor_with_plan(pilot: Any) -> None:
+    """Wait until the app has drawn the first floor and the plan has come with it."""
+    for _ in range(500):
+        if pilot.app.snapshots_applied and pilot.app.feeds[0].plan is not None:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()

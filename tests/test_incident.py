@@ -1,17 +1,11 @@
 """`i` pins a queue, `6` shows its trend since the pin and what more agents would do."""
 
 import re
-from datetime import time
 
-import httpx
+from fakes import first_floor_with_plan, frozen_sim_feed
 from rich.console import Console
 
 from floorview.analytics.whatif import project
-from floorview.feed import Feed
-from floorview.sim.api import create_app
-from floorview.sim.config import SimConfig
-from floorview.sim.engine import Simulator
-from floorview.sources.rest import RestSource
 from floorview.ui.app import FloorApp
 
 
@@ -22,17 +16,10 @@ def text_of(widget) -> str:  # type: ignore[no-untyped-def]
 
 
 async def test_a_pinned_queue_shows_its_minutes_and_the_what_if_of_more_agents() -> None:
-    sim = Simulator(SimConfig(seed=7, start=time(10, 30)))
-    transport = httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0))
-    feed = Feed(RestSource("sim", "http://sim.test", transport=transport), 3600.0,
-                clock=lambda: 0.0)
+    feed = frozen_sim_feed()
     app = FloorApp([feed], tick_s=3600.0)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(500):
-            if app.snapshots_applied and feed.plan is not None:
-                break
-            await pilot.pause(0.01)
-        await pilot.pause()
+        await first_floor_with_plan(pilot)
         key = app.queue_table.cursor_key
         assert key is not None
         await pilot.press("i", "6")

@@ -1,36 +1,22 @@
 """Pilot tests of what a supervisor does from the keyboard: filter, sort, columns, screens,
 language, keys remapped in config, and those choices coming back at the next start."""
 
-from datetime import time
 from pathlib import Path
 
-import httpx
+from fakes import first_floor_with_plan, frozen_sim_feed
 
-from floorview.feed import Feed
 from floorview.model import AgentState
-from floorview.sim.api import create_app
-from floorview.sim.config import SimConfig
-from floorview.sim.engine import Simulator
-from floorview.sources.rest import RestSource
 from floorview.ui.app import FloorApp
 from floorview.ui.i18n import set_language
 from floorview.ui.user_state import load_state
 
 
 def floor_app(state_file: Path | None = None, **kwargs: object) -> FloorApp:
-    sim = Simulator(SimConfig(seed=7, start=time(10, 30)))
-    transport = httpx.ASGITransport(app=create_app(sim, clock=lambda: 0.0))
-    source = RestSource("sim", "http://sim.test", transport=transport)
-    return FloorApp([Feed(source, 3600.0, clock=lambda: 0.0)], tick_s=3600.0,
-                    state_file=state_file, **kwargs)  # type: ignore[arg-type]
+    return FloorApp([frozen_sim_feed()], tick_s=3600.0, state_file=state_file,
+                    **kwargs)  # type: ignore[arg-type]
 
 
-async def first_floor(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(500):
-        if pilot.app.snapshots_applied and pilot.app.feeds[0].plan is not None:
-            break
-        await pilot.pause(0.01)
-    await pilot.pause()
+first_floor = first_floor_with_plan
 
 
 def teardown_function() -> None:
