@@ -108,6 +108,9 @@ class Agent(msgspec.Struct, frozen=True, gc=False):
     version: int
     contact: Contact | None
     today: AgentToday | None
+    #: The vendor's presence where it is separate from the routing state (Genesys: an
+    #: agent can be "Available" in presence and NOT_RESPONDING in routing); shown beside it.
+    presence: str | None = None
 
     def time_in_state_s(self, as_of: datetime) -> float:
         return max(0.0, (as_of - self.state_since).total_seconds())

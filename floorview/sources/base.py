@@ -73,3 +73,51 @@ class Source(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class TicketSource(Protocol):
+    """A ticket system alone (Zendesk, Request Tracker): the escalation list's feed."""
+
+    name: str
+
+    async def fetch_tickets(self) -> Sequence[Ticket]:
+        """Unsolved tickets that count as escalated, or raise SourceError."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class WithTickets:
+    """A telephony source whose escalation list comes from a separate ticket system.
+
+    Everything but tickets goes to ``telephony``; the feed polls both as one source, so a
+    ticket system that fails marks only the escalation list stale (Feed.tickets_error).
+    """
+
+    def __init__(self, telephony: Source, tickets: TicketSource) -> None:
+        self.telephony = telephony
+        self.tickets = tickets
+        self.name = telephony.name
+
+    async def fetch_floor(self) -> FloorSnapshot:
+        return await self.telephony.fetch_floor()
+
+    async def fetch_plan(self, day: date) -> DayPlan | None:
+        return await self.telephony.fetch_plan(day)
+
+    async def fetch_agent(self, agent_id: str) -> Agent:
+        return await self.telephony.fetch_agent(agent_id)
+
+    async def set_agent_queues(
+        self, agent_id: str, queues: Sequence[str], expected_version: int
+    ) -> Agent:
+        return await self.telephony.set_agent_queues(agent_id, queues, expected_version)
+
+    async def fetch_tickets(self) -> Sequence[Ticket] | None:
+        return await self.tickets.fetch_tickets()
+
+    async def aclose(self) -> None:
+        try:
+            await self.telephony.aclose()
+        finally:
+            await self.tickets.aclose()

@@ -181,6 +181,24 @@ def _detail(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _safe_path(path: str) -> str:
+    """``path`` for a message: an absolute URL loses its query, which may carry a key."""
+    return path.split("?", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """A response a vendor adapter reads: its status, headers and capped body."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    what: str
+
+    def json(self) -> Any:
+        return loads_json(self.body, self.what)
+
+
 def loads_json(body: bytes, what: str) -> Any:
     """``json.loads``, with a body that is not JSON as an InvalidJson naming ``what``."""
     try:
@@ -243,6 +261,27 @@ class HttpFetcher:
         status, raw = await self._request(method, path, body=body, answers=answers)
         return status, loads_json(raw, f"{self.name}: {method} {path}")
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        answers: frozenset[int] = frozenset(),
+    ) -> HttpAnswer:
+        """Any request a vendor adapter needs, under the same budget, timeouts, deadline
+        and size cap as a poll. ``path`` may be an absolute URL (an OAuth login host, say).
+        ``headers`` are per request (a bearer token that renews); statuses in ``answers``
+        come back instead of raising."""
+        status, raw, got = await self._request(
+            method, path, params=params, body=json_body, form=form, headers=headers,
+            answers=answers, with_headers=True,
+        )
+        return HttpAnswer(status, got, raw, f"{self.name}: {method} {_safe_path(path)}")
+
     async def _request(
         self,
         method: str,
@@ -250,19 +289,27 @@ class HttpFetcher:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         answers: frozenset[int] = frozenset(),
-    ) -> tuple[int, bytes]:
+        with_headers: bool = False,
+    ) -> Any:
         deadline_s = self.limits.poll_deadline_s
         deadline = asyncio.timeout(deadline_s)
+        shown = _safe_path(path)
         try:
             async with deadline:
-                await self._take_token(path, deadline)
-                return await self._fetch(path, params, method=method, body=body, answers=answers)
+                await self._take_token(shown, deadline)
+                status, raw, got = await self._fetch(
+                    path, params, method=method, body=body, form=form, headers=headers,
+                    answers=answers,
+                )
+                return (status, raw, got) if with_headers else (status, raw)
         except TimeoutError:
             if not deadline.expired():
                 raise  # not ours; let the caller see it as it is
             raise DeadlineExceeded(
-                f"{self.name}: no complete answer from {path} "
+                f"{self.name}: no complete answer from {shown} "
                 f"within the {deadline_s:g} s poll deadline"
             ) from None
 
@@ -286,30 +333,34 @@ class HttpFetcher:
         *,
         method: str = "GET",
         body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         answers: frozenset[int] = frozenset(),
-    ) -> tuple[int, bytes]:
+    ) -> tuple[int, bytes, httpx.Headers]:
         self.requests_sent += 1
+        shown = _safe_path(path)
         try:
             async with self._client.stream(
-                method, path, params=params, json=body
+                method, path, params=params, json=body, data=form, headers=headers
             ) as response:
                 if response.status_code not in answers:
-                    self._check_status(path, response)
-                self._check_length(path, response)
-                return response.status_code, await self._read_capped(path, response)
+                    self._check_status(shown, response)
+                self._check_length(shown, response)
+                body_bytes = await self._read_capped(shown, response)
+                return response.status_code, body_bytes, response.headers
         except httpx.TimeoutException:
-            raise RequestTimeout(f"{self.name}: timed out fetching {path}") from None
+            raise RequestTimeout(f"{self.name}: timed out fetching {shown}") from None
         except httpx.ConnectError as exc:
             raise Unreachable(
                 f"{self.name}: cannot reach {self.base_url}: {_detail(exc)}"
             ) from None
         except httpx.TransportError as exc:
             raise Unreachable(
-                f"{self.name}: connection lost fetching {path}: {_detail(exc)}"
+                f"{self.name}: connection lost fetching {shown}: {_detail(exc)}"
             ) from None
         except httpx.DecodingError:
             raise InvalidJson(
-                f"{self.name}: {path} sent a body that cannot be decoded"
+                f"{self.name}: {shown} sent a body that cannot be decoded"
             ) from None
 
     def _check_status(self, path: str, response: httpx.Response) -> None:
