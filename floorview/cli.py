@@ -53,7 +53,40 @@ def outlook_settings(config: Config) -> OutlookSettings:
 
 
 def make_source(config: SourceConfig) -> Source:
+    from floorview.sources.http import HttpLimits
+    from floorview.sources.registry import (
+        TELEPHONY_MODULES,
+        AdapterError,
+        adapter_config,
+        build_telephony,
+        build_tickets,
+        with_tickets,
+    )
     from floorview.sources.rest import RestSource
+
+    limits = HttpLimits(
+        timeout_s=config.timeout_s, poll_deadline_s=config.poll_deadline_s,
+        max_requests_per_s=config.max_requests_per_s, burst=config.burst,
+        max_response_bytes=config.max_response_bytes,
+    )
+    tickets = None
+    try:
+        if config.tickets is not None:
+            t = config.tickets
+            tickets = build_tickets(t.kind, adapter_config(
+                config.name, t.url, t.options, HttpLimits(
+                    timeout_s=t.timeout_s, poll_deadline_s=t.poll_deadline_s,
+                    max_requests_per_s=t.max_requests_per_s, burst=t.burst,
+                    max_response_bytes=t.max_response_bytes,
+                ),
+            ))
+        if config.kind in TELEPHONY_MODULES:
+            telephony = build_telephony(
+                config.kind, adapter_config(config.name, config.url, config.options, limits)
+            )
+            return with_tickets(telephony, tickets)
+    except AdapterError as exc:
+        raise ConfigError(str(exc)) from None
 
     if config.kind == "collector":
         from floorview.collector.access import AccessError, read_token
@@ -73,7 +106,7 @@ def make_source(config: SourceConfig) -> Source:
             max_requests_per_s=config.max_requests_per_s, burst=config.burst,
             max_response_bytes=config.max_response_bytes,
         )
-    return RestSource(
+    rest = RestSource(
         config.name,
         config.url,
         timeout_s=config.timeout_s,
@@ -82,6 +115,7 @@ def make_source(config: SourceConfig) -> Source:
         burst=config.burst,
         max_response_bytes=config.max_response_bytes,
     )
+    return with_tickets(rest, tickets)
 
 
 def make_feed(config: SourceConfig) -> Feed:
@@ -190,12 +224,32 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.file)
         outlook_settings(config)  # a forecast CSV named in the config must load too
+        # Each adapter is built, so a missing credential or a bad option shows here; no
+        # request is sent.
+        _close_all([make_source(s) for s in config.sources])
     except ConfigError as exc:
         print(f"floorview: {exc}", file=sys.stderr)
         return 2
-    names = ", ".join(f"{s.name} ({s.kind} {s.url})" for s in config.sources)
+    names = ", ".join(_describe(s) for s in config.sources)
     print(f"{args.file}: OK — {len(config.sources)} source(s): {names}")
     return 0
+
+
+def _describe(source: SourceConfig) -> str:
+    where = f"{source.kind} {source.url}".rstrip()
+    if source.tickets is not None:
+        where += f", tickets: {source.tickets.kind} {source.tickets.url}"
+    return f"{source.name} ({where})"
+
+
+def _close_all(sources: list[Source]) -> None:
+    import asyncio
+
+    async def close() -> None:
+        for source in sources:
+            await source.aclose()
+
+    asyncio.run(close())
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:

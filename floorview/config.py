@@ -21,7 +21,10 @@ from floorview.journal import default_path
 from floorview.ui.i18n import LANGUAGES
 from floorview.ui.keymap import ACTIONS, clashes, key_label
 
-SOURCE_KINDS = ("rest", "collector")
+SOURCE_KINDS = ("rest", "collector", "amazon_connect", "genesys", "twilio")
+TICKET_KINDS = ("zendesk", "rt")
+#: Kinds whose API address has a default (an AWS region's endpoint, Twilio's one host).
+URL_OPTIONAL = ("amazon_connect", "twilio")
 
 
 class ConfigError(Exception):
@@ -49,6 +52,24 @@ class SourceConfig:
     token_file: Path | None = None
     #: kind = "collector": which of the collector's sources to show (default its first).
     collector_source: str | None = None
+    #: A vendor kind's own keys (floorview/sources/<kind>.py reads them), paths resolved.
+    options: tuple[tuple[str, Any], ...] = ()
+    #: A separate ticket system for this floor's escalation list ([sources.tickets]).
+    tickets: TicketConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketConfig:
+    """`[sources.tickets]`: Zendesk or Request Tracker beside a telephony source."""
+
+    kind: str
+    url: str
+    timeout_s: float = 5.0
+    poll_deadline_s: float = 10.0
+    max_requests_per_s: float = 1.0
+    burst: int = 5
+    max_response_bytes: int = 20_000_000
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +180,7 @@ def non_empty(value: Any) -> str | None:
 SOURCE_FIELDS: dict[str, Field] = {
     "name": Field(str, required=True, check=non_empty),
     "kind": Field(str, required=True, check=one_of(*SOURCE_KINDS)),
-    "url": Field(str, required=True, check=http_url),
+    "url": Field(str, check=http_url),
     "poll_interval_s": Field((int, float), check=in_range(0.2, 3600)),
     "timeout_s": Field((int, float), check=in_range(0.1, 120)),
     "poll_deadline_s": Field((int, float), check=in_range(0.1, 600)),
@@ -170,6 +191,130 @@ SOURCE_FIELDS: dict[str, Field] = {
     "circuit_reset_s": Field((int, float), check=in_range(1, 3600)),
     "token_file": Field(str, check=non_empty),
     "collector_source": Field(str, check=non_empty),
+    "tickets": Field(dict),
+}
+
+def str_list(value: Any) -> str | None:
+    if all(isinstance(item, str) and item.strip() for item in value):
+        return None
+    return f"must be a list of non-empty strings, got {value!r}"
+
+
+def int_list(value: Any) -> str | None:
+    if all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+        return None
+    return f"must be a list of integers, got {value!r}"
+
+
+def str_table(value: Any) -> str | None:
+    for key, item in value.items():
+        if not isinstance(item, str) or not item.strip():
+            return f"{key}: must be a non-empty string, got {item!r}"
+    return None
+
+
+def env_name(value: Any) -> str | None:
+    # The name of a variable, not its value: a pasted secret here would be in the config.
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        return None
+    return "must be the name of an environment variable (letters, digits, _), not a secret"
+
+
+def time_zone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use an IANA name such as Europe/London)"
+    return None
+
+
+def _secret(name: str) -> dict[str, Field]:
+    return {f"{name}_env": Field(str, check=env_name)}
+
+
+_VENDOR_COMMON: dict[str, Field] = {
+    "credentials_file": Field(str, check=non_empty),
+    "queues": Field(list, check=str_list),
+    "time_zone": Field(str, check=time_zone),
+    "sl_threshold_s": Field((int, float), check=in_range(1, 3600)),
+    "sl_target": Field((int, float), check=in_range(0.01, 1)),
+    "site": Field(str, check=non_empty),
+}
+
+#: Each vendor kind's own keys, beside the common ones in SOURCE_FIELDS.
+KIND_FIELDS: dict[str, dict[str, Field]] = {
+    "rest": {},
+    "collector": {},
+    "amazon_connect": {
+        **_VENDOR_COMMON,
+        "instance_id": Field(str, required=True, check=non_empty),
+        "region": Field(str, required=True, check=non_empty),
+        "profile": Field(str, check=non_empty),
+        "channels": Field(list, check=str_list),
+    },
+    "genesys": {
+        **_VENDOR_COMMON,
+        "login_url": Field(str, check=http_url),
+        **_secret("client_id"),
+        **_secret("client_secret"),
+    },
+    "twilio": {
+        **_VENDOR_COMMON,
+        "workspace_sid": Field(str, required=True, check=non_empty),
+        "account_sid": Field(str, required=True, check=non_empty),
+        "api_key_sid": Field(str, check=non_empty),
+        **_secret("api_key_secret"),
+        **_secret("auth_token"),
+        "queue_skills": Field(dict, check=str_table),
+        "task_channel": Field(str, check=non_empty),
+        "offline_activities": Field(list, check=str_list),
+    },
+}
+#: Kinds that must be told which queues to watch (their APIs filter by queue).
+QUEUES_REQUIRED = ("amazon_connect", "genesys")
+
+#: Poll and budget defaults per kind, under each vendor's documented rate limits
+#: (docs/adapters/): a vendor's limit is shared with its own UI and every other client.
+KIND_DEFAULTS: dict[str, dict[str, float]] = {
+    "amazon_connect": {"poll_interval_s": 5.0},
+    "genesys": {"poll_interval_s": 5.0, "max_requests_per_s": 4.0},
+    "twilio": {"poll_interval_s": 3.0, "max_requests_per_s": 4.0},
+}
+
+TICKET_FIELDS: dict[str, Field] = {
+    "kind": Field(str, required=True, check=one_of(*TICKET_KINDS)),
+    "url": Field(str, required=True, check=http_url),
+    "timeout_s": Field((int, float), check=in_range(0.1, 120)),
+    "poll_deadline_s": Field((int, float), check=in_range(0.1, 600)),
+    "max_requests_per_s": Field((int, float), check=in_range(0.01, 1000)),
+    "burst": Field(int, check=in_int_range(1, 1000)),
+    "max_response_bytes": Field(int, check=in_int_range(1_000, 1_000_000_000)),
+    "credentials_file": Field(str, check=non_empty),
+}
+
+TICKET_KIND_FIELDS: dict[str, dict[str, Field]] = {
+    "zendesk": {
+        "email": Field(str, check=non_empty),
+        **_secret("api_token"),
+        **_secret("oauth_token"),
+        "escalated_tags": Field(list, check=str_list),
+        "escalated_priorities": Field(list, check=str_list),
+        "escalated_group_ids": Field(list, check=int_list),
+        "escalated_field_id": Field(int, check=in_int_range(1, 10**15)),
+        "escalated_field_values": Field(list, check=str_list),
+        "tier_field_id": Field(int, check=in_int_range(1, 10**15)),
+        "max_tickets": Field(int, check=in_int_range(1, 1000)),
+    },
+    "rt": {
+        **_secret("token"),
+        "query": Field(str, check=non_empty),
+        "due_within_s": Field((int, float), check=in_range(0, 30 * 86_400)),
+        "queues": Field(list, check=str_list),
+        "tier_field": Field(str, check=non_empty),
+        "max_tickets": Field(int, check=in_int_range(1, 10_000)),
+    },
 }
 
 COLLECTOR_FIELDS: dict[str, Field] = {
@@ -312,13 +457,15 @@ class _Reader:
             if table and re.match(r"^\s*\[", self.lines[i]):
                 break
         if table:
-            # The key may be a sub-table written as its own [table.key] header.
-            return self._header_line(f"{table}.{last}") or start + 1
+            # The key may be a sub-table written as its own [table.key] header: the first
+            # one after this table's own header, for [sources.tickets] under [[sources]].
+            return self._header_line(f"{table}.{last}", after=start) or start + 1
         return None
 
-    def _header_line(self, table: str) -> int | None:
+    def _header_line(self, table: str, after: int = 0) -> int | None:
         header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
-        hit = next((i for i, text in enumerate(self.lines) if header.match(text)), None)
+        hit = next((i for i, text in enumerate(self.lines)
+                    if i >= after and header.match(text)), None)
         return None if hit is None else hit + 1
 
     def table(self, prefix: str, raw: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
@@ -367,15 +514,10 @@ def parse_config(text: str, path: Path) -> Config:
     sources = []
     seen: set[str] = set()
     for i, item in enumerate(sources_raw):
-        values = reader.table(f"sources[{i}]", item, SOURCE_FIELDS)
-        if values["name"] in seen:
-            raise reader.fail(f"sources[{i}].name", f"duplicate source name {values['name']!r}")
-        seen.add(values["name"])
-        if values["kind"] == "collector" and "token_file" not in values:
-            raise reader.fail(f"sources[{i}]", "a collector source needs token_file")
-        if "token_file" in values:  # relative to the config file, like forecast_csv
-            values["token_file"] = (path.parent / Path(values["token_file"]).expanduser()).resolve()
-        sources.append(SourceConfig(**values))
+        sources.append(_source(reader, i, item, path))
+        if sources[-1].name in seen:
+            raise reader.fail(f"sources[{i}].name", f"duplicate source name {sources[-1].name!r}")
+        seen.add(sources[-1].name)
 
     display = DisplayConfig(**reader.table("display", raw.get("display", {}), DISPLAY_FIELDS))
     values = reader.table("reforecast", raw.get("reforecast", {}), REFORECAST_FIELDS)
@@ -406,6 +548,81 @@ def parse_config(text: str, path: Path) -> Config:
         collector=_collector(reader, raw.get("collector", {}), path),
         path=path,
     )
+
+
+def _relative(path: Path, value: str) -> Path:
+    """A path in the config, relative to the config file, so the two can travel together."""
+    return (path.parent / Path(value).expanduser()).resolve()
+
+
+def _kind(reader: _Reader, prefix: str, raw: Any, kinds: tuple[str, ...]) -> str:
+    if not isinstance(raw, dict):
+        raise reader.fail(prefix, "must be a table")
+    kind = raw.get("kind")
+    if kind is None:
+        raise reader.fail(prefix, "missing required key 'kind'")
+    if kind not in kinds:
+        raise reader.fail(f"{prefix}.kind", f"must be one of {', '.join(kinds)}; got {kind!r}")
+    return str(kind)
+
+
+def _options(
+    values: dict[str, Any], own: Mapping[str, Field], path: Path
+) -> tuple[tuple[str, Any], ...]:
+    options = []
+    for key in own:
+        if key in values:
+            value = values.pop(key)
+            if key == "credentials_file":
+                value = str(_relative(path, value))
+            elif isinstance(value, list):
+                value = tuple(value)
+            elif isinstance(value, dict):
+                value = tuple(value.items())
+            options.append((key, value))
+    return tuple(options)
+
+
+def _source(reader: _Reader, i: int, raw: Any, path: Path) -> SourceConfig:
+    prefix = f"sources[{i}]"
+    kind = _kind(reader, prefix, raw, SOURCE_KINDS)
+    own = KIND_FIELDS[kind]
+    values = reader.table(prefix, raw, {**SOURCE_FIELDS, **own})
+    if "url" not in values and kind not in URL_OPTIONAL:
+        raise reader.fail(prefix, "missing required key 'url'")
+    if kind == "collector" and "token_file" not in values:
+        raise reader.fail(prefix, "a collector source needs token_file")
+    if kind in QUEUES_REQUIRED and not values.get("queues"):
+        raise reader.fail(prefix, f"a {kind} source needs queues = [queue ids to watch]")
+    if "token_file" in values:
+        values["token_file"] = _relative(path, values["token_file"])
+    for key, default in KIND_DEFAULTS.get(kind, {}).items():
+        values.setdefault(key, default)
+    values.setdefault("url", "")
+    options = _options(values, own, path)
+    tickets = None
+    if "tickets" in values:
+        if kind == "collector":
+            raise reader.fail(f"{prefix}.tickets", "a viewer shows its collector's tickets")
+        tickets = _tickets(reader, f"{prefix}.tickets", values.pop("tickets"), path)
+    return SourceConfig(**values, options=options, tickets=tickets)
+
+
+def _tickets(reader: _Reader, prefix: str, raw: Any, path: Path) -> TicketConfig:
+    kind = _kind(reader, prefix, raw, TICKET_KINDS)
+    own = TICKET_KIND_FIELDS[kind]
+    values = reader.table(prefix, raw, {**TICKET_FIELDS, **own})
+    if kind == "zendesk":
+        if not {"api_token_env", "oauth_token_env", "credentials_file"} & values.keys():
+            raise reader.fail(prefix, "zendesk needs api_token_env (with email), "
+                                      "oauth_token_env or credentials_file")
+        if "api_token_env" in values and "email" not in values:
+            raise reader.fail(prefix, "api_token_env needs email (the agent the token acts as)")
+    if kind == "rt" and not {"token_env", "credentials_file"} & values.keys():
+        raise reader.fail(prefix, "rt needs token_env or credentials_file")
+    options = _options(values, {**own, "credentials_file": TICKET_FIELDS["credentials_file"]},
+                       path)
+    return TicketConfig(**values, options=options)
 
 
 def _collector(reader: _Reader, raw: Any, path: Path) -> CollectorConfig:

@@ -48,7 +48,7 @@ def test_defaults_and_int_to_float() -> None:
         (("timeout_s = 2.5", 'timeout_s = "fast"'), "floor.toml:14: sources[1].timeout_s: must be a number"),
         (("timeout_s = 2.5", "timeout_s = true"), "floor.toml:14: sources[1].timeout_s: must be a number"),
         (("poll_interval_s = 5", "poll_intervall_s = 5"), "floor.toml:13: sources[1].poll_intervall_s: unknown key"),
-        (('kind = "rest"\nurl = "http://127.0.0.1:9000"', 'kind = "genesys"\nurl = "http://127.0.0.1:9000"'), "floor.toml:6: sources[0].kind: must be one of rest"),
+        (('kind = "rest"\nurl = "http://127.0.0.1:9000"', 'kind = "avaya"\nurl = "http://127.0.0.1:9000"'), "floor.toml:6: sources[0].kind: must be one of rest"),
         (('url = "https://acd.example.com/"', 'url = "ftp://x"'), "floor.toml:12: sources[1].url: must be an http(s) URL"),
         (('title = "Floor 3"', 'titel = "Floor 3"'), "floor.toml:2: display.titel: unknown key"),
         (('name = "backup"', 'name = "acd"'), "floor.toml:10: sources[1].name: duplicate source name"),
