@@ -65,6 +65,11 @@ def agent_detail(
     if agent.aux_reason:
         head.append(f" ({agent.aux_reason})")
     head.append(f" {duration(agent.time_in_state_s(now))}")
+    if agent.presence:
+        # Genesys keeps presence apart from routing state: "Available" yet NOT_RESPONDING
+        # is the case a supervisor has to see both of.
+        head.append(f" · {tr('presence')}: ")
+        head.append(agent.presence)
     queues = Text(f"{tr('Queues')}: ", style="bold", no_wrap=True, overflow="ellipsis")
     queues.append(", ".join(names.get(q, q) for q in agent.queue_ids) or MISSING)
 

@@ -96,6 +96,7 @@ ZH_CN: dict[str, str] = {
     "No stress signals.": "没有压力信号。",
     "No actions on this agent in the journal.": "日志中没有对此坐席的操作。",
     "occupancy": "占用率",
+    "presence": "在线状态",
     "contacts": "通话数",
     # filter, sort, columns
     "Filter": "筛选",
