@@ -213,6 +213,13 @@ def str_table(value: Any) -> str | None:
     return None
 
 
+def int_table(value: Any) -> str | None:
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, int):
+            return f"{key}: must be an integer, got {item!r}"
+    return None
+
+
 def env_name(value: Any) -> str | None:
     # The name of a variable, not its value: a pasted secret here would be in the config.
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
@@ -257,6 +264,10 @@ KIND_FIELDS: dict[str, dict[str, Field]] = {
     "genesys": {
         **_VENDOR_COMMON,
         "login_url": Field(str, check=http_url),
+        "media_type": Field(str, check=one_of("voice", "callback", "chat", "message", "email")),
+        "queue_media": Field(dict, check=str_table),
+        "locale": Field(str, check=non_empty),
+        "max_pages": Field(int, check=in_int_range(1, 1000)),
         **_secret("client_id"),
         **_secret("client_secret"),
     },
@@ -314,6 +325,8 @@ TICKET_KIND_FIELDS: dict[str, dict[str, Field]] = {
         "queues": Field(list, check=str_list),
         "tier_field": Field(str, check=non_empty),
         "max_tickets": Field(int, check=in_int_range(1, 10_000)),
+        # RT priorities are numbers; the names a site gives them (PriorityAsString).
+        "priority_names": Field(dict, check=int_table),
     },
 }
 
@@ -578,7 +591,7 @@ def _options(
             elif isinstance(value, list):
                 value = tuple(value)
             elif isinstance(value, dict):
-                value = tuple(value.items())
+                value = dict(value)
             options.append((key, value))
     return tuple(options)
 

@@ -37,6 +37,7 @@ kind = "rt"
 url = "https://rt.example.com"
 token_env = "RT_TOKEN"
 queues = ["Support"]
+priority_names = { low = 0, high = 60, urgent = 90 }
 
 [[sources]]
 name = "twilio"
@@ -58,10 +59,11 @@ def test_one_source_of_each_kind_validates() -> None:
     assert connect.poll_interval_s == 5.0
     assert genesys.max_requests_per_s == 4.0
     assert twilio.url == ""  # the adapter's own default host
-    assert dict(twilio.options)["queue_skills"] == (("WQ0000000000000000000000000000000001", "billing"),)
+    assert dict(twilio.options)["queue_skills"] == {"WQ0000000000000000000000000000000001": "billing"}
     assert connect.tickets is not None and connect.tickets.kind == "zendesk"
     assert dict(connect.tickets.options)["escalated_tags"] == ("escalated", "vip")
     assert genesys.tickets is not None and genesys.tickets.kind == "rt"
+    assert dict(genesys.tickets.options)["priority_names"] == {"low": 0, "high": 60, "urgent": 90}
     assert twilio.tickets is None
 
 
@@ -82,7 +84,7 @@ def test_credentials_file_is_relative_to_the_config() -> None:
         ('kind = "zendesk"', 'kind = "freshdesk"', "floor.toml:10: sources[0].tickets.kind: must be one of zendesk, rt"),
         ('client_secret_env = "GENESYS_CLIENT_SECRET"', 'client_secret = "hunter2"', "floor.toml:21: sources[1].client_secret: unknown key"),
         ('token_env = "RT_TOKEN"\n', "", "floor.toml:24: sources[1].tickets: rt needs token_env or credentials_file"),
-        ('queue_skills = { WQ0000000000000000000000000000000001 = "billing" }', 'queue_skills = { WQ1 = "" }', "floor.toml:36: sources[2].queue_skills: WQ1: must be a non-empty string"),
+        ('queue_skills = { WQ0000000000000000000000000000000001 = "billing" }', 'queue_skills = { WQ1 = "" }', "floor.toml:37: sources[2].queue_skills: WQ1: must be a non-empty string"),
         ('url = "https://api.mypurecloud.ie"\n', "", "floor.toml:16: sources[1]: missing required key 'url'"),
     ],
 )
