@@ -45,7 +45,7 @@ kind = "twilio"
 workspace_sid = "WSaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 account_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 auth_token_env = "TWILIO_AUTH_TOKEN"
-queue_skills = { WQ0000000000000000000000000000000001 = "billing" }
+queue_skills = { WQ00000000000000000000000000000001 = "billing" }
 """
 
 
@@ -59,7 +59,7 @@ def test_one_source_of_each_kind_validates() -> None:
     assert connect.poll_interval_s == 5.0
     assert genesys.max_requests_per_s == 4.0
     assert twilio.url == ""  # the adapter's own default host
-    assert dict(twilio.options)["queue_skills"] == {"WQ0000000000000000000000000000000001": "billing"}
+    assert dict(twilio.options)["queue_skills"] == {"WQ00000000000000000000000000000001": "billing"}
     assert connect.tickets is not None and connect.tickets.kind == "zendesk"
     assert dict(connect.tickets.options)["escalated_tags"] == ("escalated", "vip")
     assert genesys.tickets is not None and genesys.tickets.kind == "rt"
@@ -84,7 +84,7 @@ def test_credentials_file_is_relative_to_the_config() -> None:
         ('kind = "zendesk"', 'kind = "freshdesk"', "floor.toml:10: sources[0].tickets.kind: must be one of zendesk, rt"),
         ('client_secret_env = "GENESYS_CLIENT_SECRET"', 'client_secret = "hunter2"', "floor.toml:21: sources[1].client_secret: unknown key"),
         ('token_env = "RT_TOKEN"\n', "", "floor.toml:24: sources[1].tickets: rt needs token_env or credentials_file"),
-        ('queue_skills = { WQ0000000000000000000000000000000001 = "billing" }', 'queue_skills = { WQ1 = "" }', "floor.toml:37: sources[2].queue_skills: WQ1: must be a non-empty string"),
+        ('queue_skills = { WQ00000000000000000000000000000001 = "billing" }', 'queue_skills = { WQ1 = "" }', "floor.toml:37: sources[2].queue_skills: WQ1: must be a non-empty string"),
         ('url = "https://api.mypurecloud.ie"\n', "", "floor.toml:16: sources[1]: missing required key 'url'"),
     ],
 )
@@ -103,3 +103,66 @@ def test_unknown_key_lists_the_kinds_own_keys() -> None:
     assert "sources[0].regoin: unknown key" in message
     assert "instance_id" in message and "region" in message
     assert "workspace_sid" not in message  # another kind's keys are not offered
+
+
+ENV = {
+    "ZENDESK_API_TOKEN": "zd-canary-0000", "GENESYS_CLIENT_ID": "gc-id",
+    "GENESYS_CLIENT_SECRET": "gc-canary-1111", "RT_TOKEN": "rt-canary-2222",
+    "TWILIO_AUTH_TOKEN": "tw-canary-3333",
+    # botocore's credential chain, so building the Connect client needs no ~/.aws.
+    "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "aws-canary-4444",
+}
+
+
+def _check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from floorview.cli import main
+
+    path = tmp_path / "floor.toml"
+    path.write_text(text)
+    code = main(["check-config", str(path)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_check_config_builds_every_adapter_without_a_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    code, out = _check(tmp_path, ALL_KINDS, capsys)
+    assert code == 0, out
+    assert "3 source(s)" in out
+    assert "tickets: zendesk https://acme.zendesk.com" in out
+    assert "tickets: rt https://rt.example.com" in out
+    assert "canary" not in out
+
+
+def test_check_config_names_a_missing_secret_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GENESYS_CLIENT_SECRET")
+    code, out = _check(tmp_path, ALL_KINDS, capsys)
+    assert code == 2
+    assert "GENESYS_CLIENT_SECRET is not set" in out
+    assert "canary" not in out
+
+
+def test_check_config_refuses_a_credentials_file_others_can_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    secrets = tmp_path / "twilio.secrets.toml"
+    secrets.write_text('auth_token = "tw-canary-5555"\n')
+    secrets.chmod(0o644)
+    text = ALL_KINDS.replace('auth_token_env = "TWILIO_AUTH_TOKEN"',
+                             'credentials_file = "twilio.secrets.toml"')
+    code, out = _check(tmp_path, text, capsys)
+    assert code == 2
+    assert "readable by others" in out and "chmod 600" in out
+    assert "canary" not in out
+    secrets.chmod(0o600)
+    code, out = _check(tmp_path, text, capsys)
+    assert code == 0, out

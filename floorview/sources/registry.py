@@ -37,7 +37,8 @@ def _build(module: str, where: str, config: AdapterConfig, **inject: Any) -> Any
         raise AdapterError(f"{where}: {exc}") from None
     try:
         return factory(config, **inject)
-    except (CredentialError, ValueError) as exc:
+    except (CredentialError, ValueError, ImportError) as exc:
+        # ImportError: an optional extra (botocore for amazon_connect) not installed.
         raise AdapterError(f"{where}: {exc}") from None
 
 
