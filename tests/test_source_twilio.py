@@ -684,9 +684,12 @@ async def test_fetch_agent_keeps_the_last_polls_task_state() -> None:
     assert alice.state is AgentState.ON_CONTACT and alice.queue_ids == (WQ1,)
 
 
-async def test_no_plan_and_no_tickets() -> None:
+async def test_a_plan_without_rows_and_no_tickets() -> None:
     source = make(FakeTwilio(routes()))
-    assert await source.fetch_plan(NOW.date()) is None
+    plan = await source.fetch_plan(NOW.date())
+    # Empty frames, not None: the re-forecast can still run on a forecast CSV alone.
+    assert plan is not None and plan.forecast.empty and plan.actuals.empty
+    assert {"queue", "start", "offered", "answered"} <= set(plan.actuals.columns)
     assert await source.fetch_tickets() is None
 
 

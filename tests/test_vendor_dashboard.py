@@ -3,9 +3,10 @@ on its recorded payloads, feed the one dashboard as the simulator's Floor API do
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pandas as pd
 import test_source_amazon_connect as aws
 import test_source_genesys as gen
 import test_source_rt as rt
@@ -14,6 +15,7 @@ import test_source_zendesk as zd
 from fakes import wait_until
 
 from floorview.alerts.rules import escalations
+from floorview.analytics.outlook import OutlookSettings
 from floorview.feed import Feed
 from floorview.sources.base import Source, WithTickets
 from floorview.ui.alert_table import EscalationTable
@@ -25,10 +27,11 @@ TICKETS_NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
 
 
 async def _shows_floor_and_tickets(
-    source: Source, name: str, *, due_expected: bool = True
+    source: Source, name: str, *, due_expected: bool = True,
+    outlook: OutlookSettings | None = None,
 ) -> dict[str, Any]:
     """Run the dashboard on ``source`` and check every queue, agent and due ticket shows."""
-    app = FloorApp([Feed(source, 60.0)])
+    app = FloorApp([Feed(source, 60.0)], outlook=outlook)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.snapshots_applied >= 1)
         feed = app.feeds[0]
@@ -48,8 +51,9 @@ async def _shows_floor_and_tickets(
         table = app.query_one(EscalationTable)
         for e in due:
             assert e.ticket.subject in table.get_row(f"{name}/{e.ticket.id}")[2].plain
+        need = {q.id: queues.cells_of(f"{name}/{q.id}")["required"] for q in floor.queues}
         return {"queues": [q.name for q in floor.queues], "agents": len(floor.agents),
-                "tickets": len(due)}
+                "tickets": len(due), "need": need}
 
 
 async def test_genesys_floor_with_zendesk_escalations_on_the_dashboard() -> None:
@@ -62,9 +66,21 @@ async def test_genesys_floor_with_zendesk_escalations_on_the_dashboard() -> None
 
 async def test_twilio_floor_with_rt_escalations_on_the_dashboard() -> None:
     telephony = tw.make(tw.FakeTwilio(tw.routes()), clock=tw.Clock(TICKETS_NOW))
-    seen = await _shows_floor_and_tickets(WithTickets(telephony, rt.source(rt.Recorder())),
-                                          "twilio")
+    # Twilio keeps no interval history: the Need column comes from a forecast file alone.
+    day = TICKETS_NOW.replace(hour=8)
+    forecast = pd.DataFrame([
+        {"queue": q, "start": day + timedelta(minutes=15 * i), "volume": 30.0,
+         "aht_s": 300.0, "scheduled_agents": 8.0}
+        for q in (tw.WQ1, tw.WQ2) for i in range(40)
+    ])
+    forecast["start"] = pd.to_datetime(forecast["start"], utc=True)
+    seen = await _shows_floor_and_tickets(
+        WithTickets(telephony, rt.source(rt.Recorder())), "twilio",
+        outlook=OutlookSettings(forecast=forecast),
+    )
     assert seen["agents"] >= 2
+    # 30 calls of 300 s a quarter hour is 10 erlangs: more than 10 agents for 80/20.
+    assert all(int(n) > 10 for n in seen["need"].values()), seen["need"]
 
 
 async def test_amazon_connect_floor_with_zendesk_tickets_on_the_dashboard() -> None:

@@ -43,6 +43,25 @@ def _frame(
     return frame
 
 
+def empty_forecast() -> pd.DataFrame:
+    """A forecast with no rows: a vendor source's, when the forecast comes from a CSV."""
+    frame = pd.DataFrame({"queue": pd.Series(dtype=str),
+                          "start": pd.Series(dtype="datetime64[ns, UTC]")})
+    for name in FORECAST_FIELDS:
+        frame[name] = pd.Series(dtype=float)
+    return frame
+
+
+def empty_actuals() -> pd.DataFrame:
+    """Interval actuals with no rows: a source that keeps no interval history, so the
+    re-forecast runs on the forecast alone (its volume and AHT ratios stay at 1)."""
+    frame = pd.DataFrame({"queue": pd.Series(dtype=str),
+                          "start": pd.Series(dtype="datetime64[ns, UTC]")})
+    for name in (*ACTUAL_FIELDS, *ACTUAL_OPTIONAL):
+        frame[name] = pd.Series(dtype=float)
+    return frame
+
+
 def parse_forecast(data: Any) -> pd.DataFrame:
     return _frame(data, FORECAST_FIELDS, (), "forecast")
 

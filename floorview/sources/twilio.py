@@ -83,6 +83,7 @@ from floorview.sources.base import DayPlan, RejectedChange, SourceError, Version
 from floorview.sources.budget import TokenBucket
 from floorview.sources.credentials import load_secrets
 from floorview.sources.http import BudgetExhausted, HttpAnswer, HttpFetcher, HttpStatusError
+from floorview.sources.intervals import empty_actuals, empty_forecast
 from floorview.sources.vendor import AdapterConfig, membership_version
 
 log = logging.getLogger(__name__)
@@ -683,7 +684,9 @@ class TwilioSource:
     # --- plan, tickets ----------------------------------------------------------------------
 
     async def fetch_plan(self, day: date) -> DayPlan | None:
-        return None
+        # No interval history (one statistics call per queue per interval), but a plan with
+        # no rows still lets the re-forecast run on the forecast CSV alone: ratios stay 1.
+        return DayPlan(day, self.clock(), empty_forecast(), empty_actuals())
 
     async def fetch_tickets(self) -> None:
         return None
