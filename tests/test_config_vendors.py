@@ -166,3 +166,17 @@ def test_check_config_refuses_a_credentials_file_others_can_read(
     secrets.chmod(0o600)
     code, out = _check(tmp_path, text, capsys)
     assert code == 0, out
+
+
+def test_the_commented_vendor_example_in_config_example_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (Path(__file__).parent.parent / "config.example.toml").read_text()
+    block = text[text.index("# [[sources]]"):text.index("[reforecast]")]
+    lines = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    example = "\n".join(line for line in lines if "=" in line or line.startswith("["))
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    code, out = _check(tmp_path, example, capsys)
+    assert code == 0, out
+    assert "leeds (genesys https://api.mypurecloud.ie, tickets: zendesk" in out

@@ -37,7 +37,9 @@ def _build(module: str, where: str, config: AdapterConfig, **inject: Any) -> Any
         raise AdapterError(f"{where}: {exc}") from None
     try:
         return factory(config, **inject)
-    except (CredentialError, ValueError, ImportError) as exc:
+    except CredentialError as exc:  # already names sources.<name>.<key>
+        raise AdapterError(str(exc)) from None
+    except (ValueError, ImportError) as exc:
         # ImportError: an optional extra (botocore for amazon_connect) not installed.
         raise AdapterError(f"{where}: {exc}") from None
 
