@@ -64,7 +64,7 @@ from floorview.sources.http import (
     HttpLimits,
     parse_retry_after,
 )
-from floorview.sources.intervals import ACTUAL_FIELDS, FORECAST_FIELDS
+from floorview.sources.intervals import ACTUAL_FIELDS, empty_forecast
 from floorview.sources.vendor import AdapterConfig, membership_version
 
 log = logging.getLogger(__name__)
@@ -399,12 +399,6 @@ def _one_line(text: Any, limit: int = 200) -> str:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _empty_forecast() -> pd.DataFrame:
-    frame = pd.DataFrame(columns=["queue", "start", *FORECAST_FIELDS])
-    frame["start"] = pd.to_datetime(frame["start"], utc=True)
-    return frame.astype({name: float for name in FORECAST_FIELDS})
 
 
 def _actuals_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -1082,12 +1076,12 @@ class AmazonConnectSource:
         today = now.astimezone(self._tz).date()
         target = today if abs((day - today).days) <= 1 else day
         if target > today:
-            return DayPlan(day, now, _empty_forecast(), _actuals_frame(()))
+            return DayPlan(day, now, empty_forecast(), _actuals_frame(()))
         try:
             await self._intervals(target, now, dl)
         except ValueError as exc:
             raise SourceError(f"{self.name}: unexpected value from Amazon Connect: {exc}") from None
-        return DayPlan(day, now, _empty_forecast(), _actuals_frame(self._iv_rows.values()))
+        return DayPlan(day, now, empty_forecast(), _actuals_frame(self._iv_rows.values()))
 
     async def _intervals(self, day: date, now: datetime, dl: _Deadline) -> None:
         day_start = self._midnight(day)

@@ -57,7 +57,6 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-import pandas as pd
 
 from floorview.model import Agent, Contact, FloorSnapshot, Queue
 from floorview.sources import genesys_parse as g
@@ -65,7 +64,7 @@ from floorview.sources import parse as p
 from floorview.sources.base import DayPlan, RejectedChange, SourceError, VersionConflict
 from floorview.sources.credentials import Secret, load_secrets
 from floorview.sources.http import HttpAnswer, HttpFetcher, HttpLimits
-from floorview.sources.intervals import FORECAST_FIELDS
+from floorview.sources.intervals import empty_forecast
 from floorview.sources.vendor import AdapterConfig, membership_version
 from floorview.text import clean_text
 
@@ -101,7 +100,6 @@ PERM_PRESENCE = "presence:presenceDefinition:view"
 PERM_TEAMS = "groups:team:view"
 PERM_MEMBERS = "routing:queueMember:manage (or routing:queue:join)"
 
-_FORECAST_COLUMNS = ["queue", "start", *FORECAST_FIELDS]
 
 
 class AccessDenied(SourceError):
@@ -552,8 +550,8 @@ class GenesysSource:
             rows = self._past_days[day]
         else:
             rows = {}
-        forecast = pd.DataFrame(columns=_FORECAST_COLUMNS)
-        return DayPlan(day, as_of, forecast, g.actuals_frame(rows))
+        # Typed even with no rows: the re-forecast reads start with .dt.
+        return DayPlan(day, as_of, empty_forecast(), g.actuals_frame(rows))
 
     async def _joined_queues(self, agent_id: str, joined: bool) -> dict[str, bool]:
         """The agent's queue memberships (GET /api/v2/users/{id}/queues, paged), all of them,

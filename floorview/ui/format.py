@@ -19,11 +19,14 @@ STATE_LABELS: dict[AgentState, tuple[str, str]] = {
 
 
 def duration(seconds: float | None) -> str:
-    """m:ss under an hour, h:mm:ss above."""
+    """m:ss under an hour, h:mm:ss above, days and hours from two days (a vendor's agent
+    logged in since last week must not overflow its cell)."""
     if seconds is None:
         return MISSING
     s = int(seconds)
     h, rem = divmod(s, 3600)
+    if h >= 48:
+        return f"{h // 24}d{h % 24:02d}h"
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
