@@ -49,6 +49,7 @@ from botocore.stub import Stubber
 from floorview.model import AgentState, Channel
 from floorview.sources import amazon_connect as ac
 from floorview.sources import amazon_connect_parse as acp
+from floorview.sources import amazon_connect_setup as acs
 from floorview.sources.base import RejectedChange, SourceError, VersionConflict
 from floorview.sources.credentials import CredentialError
 from floorview.sources.http import HttpLimits
@@ -974,10 +975,10 @@ def test_botocore_debug_records_carry_the_session_token_so_the_adapter_drops_the
                                    config=Config(retries={"max_attempts": 1}))
     answers = {"ListQueues": [(200, {}, body("list_queues.json")) for _ in range(2)]}
     client.meta.events.register("before-send.connect", _serve(answers, []))
-    ac.quiet_botocore_debug()
+    acs.quiet_botocore_debug()
     names = [n for n in logging.root.manager.loggerDict if n.startswith("botocore")]
     for name in names:
-        logging.getLogger(name).removeFilter(ac._DROP_BELOW_INFO)
+        logging.getLogger(name).removeFilter(acs._DROP_BELOW_INFO)
     try:
         caplog.set_level(logging.DEBUG)
         for name in names:
@@ -985,7 +986,7 @@ def test_botocore_debug_records_carry_the_session_token_so_the_adapter_drops_the
         client.list_queues(InstanceId=INSTANCE)
         as_shipped = [r.getMessage() for r in caplog.records]
     finally:
-        ac.quiet_botocore_debug()
+        acs.quiet_botocore_debug()
     assert any(CANARY_TOKEN in m for m in as_shipped)
     assert not any(CANARY_SECRET in m for m in as_shipped)
     caplog.clear()
