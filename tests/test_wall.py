@@ -55,6 +55,7 @@ async def test_a_down_source_covers_the_screen() -> None:
         await wait_until(pilot, lambda: app.has_class("source-down"))
         await pilot.pause()
         assert app.views.styles.display == "none"
+        assert app.headline.styles.display == "none"  # no old big digits left readable
         assert app.freshness.size.height >= 30  # the banner has the screen
         assert "SOURCE DOWN" in str(app.freshness.render())
 

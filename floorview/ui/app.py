@@ -105,6 +105,8 @@ class FloorApp(App[None]):
     .wall #freshness.stale { height: 5; }
     .wall.source-down #freshness { height: 1fr; }
     .wall.source-down #views { display: none; }
+    /* Big old figures read from across the room as live ones: they go with the rest. */
+    .wall.source-down #headline { display: none; }
     .too-small #views { display: none; }
     .too-small #too-small { display: block; }
     """
