@@ -95,6 +95,9 @@ class FloorApp(App[None]):
     TITLE = "floorview"
     CSS = """
     #views { height: 1fr; }
+    /* Textual's compact footer gives every key a right margin, the right-docked palette
+       key too: the last column then shows a letter of the keys scrolled beneath it. */
+    Footer.-compact FooterKey.-command-palette { margin-right: 0; padding-right: 1; }
     #freshness { height: auto; padding: 0 1; display: none; text-style: bold; }
     #freshness.stale { display: block; background: $warning; color: $text; }
     #freshness.down { display: block; background: $error; color: $text; }
