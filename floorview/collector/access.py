@@ -19,12 +19,12 @@ is often shared or checked in::
 from __future__ import annotations
 
 import hmac
-import os
-import stat
 import tomllib
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+
+from floorview.sources.credentials import CredentialError, check_private
 
 
 class Role(IntEnum):
@@ -67,14 +67,9 @@ class Tokens:
 
 def load_tokens(path: Path) -> Tokens:
     try:
-        info = path.stat()
-    except OSError as exc:
-        raise AccessError(f"{path}: cannot read the tokens file: {exc.strerror}") from None
-    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise AccessError(
-            f"{path}: tokens file is readable by others (mode {stat.S_IMODE(info.st_mode):o}); "
-            f"run: chmod 600 {path}"
-        )
+        check_private(path, "tokens file")
+    except CredentialError as exc:
+        raise AccessError(str(exc)) from None
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -103,14 +98,12 @@ def load_tokens(path: Path) -> Tokens:
 def read_token(path: Path) -> str:
     """A viewer's own token, from a file only its owner can read."""
     try:
-        info = path.stat()
+        check_private(path, "token file")
         text = path.read_text(encoding="utf-8").strip()
+    except CredentialError as exc:
+        raise AccessError(str(exc)) from None
     except OSError as exc:
         raise AccessError(f"{path}: cannot read the token: {exc.strerror}") from None
-    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise AccessError(
-            f"{path}: token file is readable by others; run: chmod 600 {path}"
-        )
     if not text:
         raise AccessError(f"{path}: the token file is empty")
     return text
