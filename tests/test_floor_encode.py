@@ -1,7 +1,10 @@
 """What the collector serves reads back, through the Floor API readers, as what it polled."""
 
+import dataclasses
+import json
 from datetime import date, time
 
+import msgspec
 import pandas as pd
 
 from floorview.sim import wire
@@ -10,7 +13,7 @@ from floorview.sim.engine import Simulator
 from floorview.sources.base import DayPlan
 from floorview.sources.floor_encode import floor_doc, forecast_doc, intervals_doc, tickets_doc
 from floorview.sources.intervals import parse_actuals, parse_forecast
-from floorview.sources.rest import parse_floor, parse_tickets
+from floorview.sources.rest import parse_floor, parse_floor_body, parse_tickets
 
 
 def test_a_floor_round_trips_field_for_field() -> None:
@@ -34,3 +37,18 @@ def test_the_plan_and_tickets_round_trip() -> None:
     tickets = parse_tickets(wire.tickets(sim, escalated_only=True))
     assert tickets and parse_tickets(tickets_doc(tickets, sim.origin)) == tickets
     assert isinstance(day, date)
+
+
+def test_a_vendor_presence_reaches_a_collector_viewer() -> None:
+    """Genesys's presence, served by a collector, reads back through both Floor API
+    readers (the fast msgspec one and the strict one), literally."""
+    sim = Simulator(SimConfig(seed=5, start=time(14, 10)))
+    snapshot = parse_floor(wire.floor(sim), "sim")
+    first = msgspec.structs.replace(snapshot.agents[0], presence="[b]On Queue[/b]")
+    vendor = dataclasses.replace(snapshot, agents=(first, *snapshot.agents[1:]))
+    doc = floor_doc(vendor)
+    assert doc["agents"][0]["presence"] == "[b]On Queue[/b]"
+    assert "presence" not in doc["agents"][1]  # optional: absent, not null, when unknown
+    fast = parse_floor_body(json.dumps(doc).encode(), "sim")
+    strict = parse_floor(doc, "sim")
+    assert fast.agents == strict.agents == vendor.agents

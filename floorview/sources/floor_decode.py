@@ -92,6 +92,7 @@ class _Agent(msgspec.Struct, gc=False):
     aux_reason: str | None = None
     contact: _Contact | None = None
     today: _AgentToday | None = None
+    presence: str | None = None
 
 
 class _Floor(msgspec.Struct, gc=False):
@@ -187,6 +188,7 @@ def _agent(a: _Agent, texts: dict[str, str]) -> Agent:
             t.on_contact_s, t.acw_s, t.available_s, t.aux_s,
             t.contacts,
         ),
+        None if a.presence is None else _text(a.presence),
     )
 
 

@@ -62,6 +62,8 @@ def _agent(a: Agent) -> dict[str, Any]:
             "on_contact_s": t.on_contact_s, "acw_s": t.acw_s, "available_s": t.available_s,
             "aux_s": t.aux_s, "contacts": t.contacts,
         },
+        # Optional in the Floor API: only vendors that keep presence apart send it.
+        **({} if a.presence is None else {"presence": a.presence}),
     }
 
 

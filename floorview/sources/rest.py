@@ -114,6 +114,7 @@ def parse_agent(data: Any, where: str) -> Agent:
         version=p.count(d, "version", where),
         contact=parse_contact(d.get("contact"), f"{where}.contact"),
         today=parse_agent_today(d.get("today"), f"{where}.today"),
+        presence=p.opt_text(d, "presence", where),
     )
 
 
