@@ -121,6 +121,20 @@ def test_flapping_suppresses_re_announcement() -> None:
     assert a is not None and a.announce and a.severity == 2
 
 
+def test_flips_of_alerts_that_never_come_back_are_forgotten() -> None:
+    """A wall runs for weeks and every solved ticket was once an alert: what the flap rule
+    remembers of one must not outlive the flap window."""
+    book = AlertBook(for_s=0, hold_s=30, flap_window_s=900, flap_threshold=3)
+    tickets = [fingerprint("ticket.sla", "ticket", f"T-{i}") for i in range(50)]
+    for i, fp in enumerate(tickets):
+        b = Breach(fp, "ticket.sla", "ticket", f"T-{i}", "T", 2, "overdue", "overdue")
+        book.update([b], sec(i * 60))
+        book.update([], sec(i * 60 + 10))  # solved: cleared, never fires again
+    assert len(book._flips) <= 900 // 60 + 1  # only those inside the window
+    book.update([], sec(50 * 60 + 901))
+    assert book._flips == {}
+
+
 def test_flicker_within_the_hold_marks_flapping_on_one_alert() -> None:
     r = Run(for_s=0, hold_s=120, flap_threshold=3)
     r.at(0, breach())

@@ -203,6 +203,7 @@ class AlertBook:
                 self._restart_timers(entry, now)
             self._step(fp, breach, entry, now, announce)
         self._apply_acks(acks or {}, now, announce)
+        self._forget_old_flips(now)
         self._was_stale = stale
         return self._view(now, frozen, announce)
 
@@ -264,6 +265,13 @@ class AlertBook:
             self._resolved_at[fp] = now
 
     # --- flapping ---------------------------------------------------------------------------
+
+    def _forget_old_flips(self, now: datetime) -> None:
+        # A flip is read only by _flapping, when its alert fires again; an alert that clears
+        # for good (a solved ticket) would keep its flips for the life of a wall.
+        horizon = now - self.flap_window
+        for fp in [fp for fp, flips in self._flips.items() if flips[-1] < horizon]:
+            del self._flips[fp]
 
     def _flip(self, fp: str, now: datetime) -> None:
         self._flips.setdefault(fp, deque()).append(now)
