@@ -10,7 +10,7 @@ OrganizationPresenceDefinitionEntityListing, UserEntityListing, UserQueueEntityL
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -223,48 +223,56 @@ def _oldest(observations: Sequence[Any], where: str) -> datetime | None:
     return min(present) if present else None
 
 
-def parse_observations(
-    data: Any, queue_media: Mapping[str, str]
-) -> tuple[dict[str, QueueLive], dict[str, Contact]]:
-    """A QueueObservationQueryResponse: waiting and the oldest wait per queue (oWaiting and
-    its detail), and each interacting user's contact (oInteracting detail: userId and
-    observationDate, the queue being the result's group)."""
-    d = p.obj(data, "observations")
-    live: dict[str, QueueLive] = {}
-    contacts: dict[str, Contact] = {}
-    for i, raw in enumerate(_items(d, "results", "observations")):
-        where = f"observations.results[{i}]"
+def _queue_data(
+    data: Any, what: str, queue_media: Mapping[str, str]
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(queue id, data item, its path) for each ``results[].data[]`` item of an analytics
+    answer grouped by queue, skipping results for queues or media not watched."""
+    d = p.obj(data, what)
+    for i, raw in enumerate(_items(d, "results", what)):
+        where = f"{what}.results[{i}]"
         result = p.obj(raw, where)
         queue_id = _matches(_group(result, where), queue_media)
         if queue_id is None:
             continue
         for j, item in enumerate(_items(result, "data", where)):
             iw = f"{where}.data[{j}]"
-            metric_data = p.obj(item, iw)
-            metric = metric_data.get("metric")
-            stats = metric_data.get("stats")
-            stats = None if stats is None else p.obj(stats, f"{iw}.stats")
-            observations = _items(metric_data, "observations", iw)
-            if metric == "oWaiting":
-                waiting = _stat(stats, "count", f"{iw}.stats")
-                if waiting is None:
-                    # Observations are current counts: no count means nobody is waiting.
-                    waiting = float(len(observations))
-                live[queue_id] = QueueLive(
-                    int(waiting), _oldest(observations, f"{iw}.observations")
-                )
-            elif metric == "oInteracting":
-                for k, o in enumerate(observations):
-                    ow = f"{iw}.observations[{k}]"
-                    obs = p.obj(o, ow)
-                    user_id = _opt_str(obs, "userId", ow)
-                    started = p.opt_timestamp(obs, "observationDate", ow)
-                    if user_id is None or started is None:
-                        continue
-                    held = contacts.get(user_id)
-                    # An agent on several interactions (chats): the oldest is the one shown.
-                    if held is None or started < held.started_at:
-                        contacts[user_id] = Contact(queue_id, started, None)
+            yield queue_id, p.obj(item, iw), iw
+
+
+def parse_observations(
+    data: Any, queue_media: Mapping[str, str]
+) -> tuple[dict[str, QueueLive], dict[str, Contact]]:
+    """A QueueObservationQueryResponse: waiting and the oldest wait per queue (oWaiting and
+    its detail), and each interacting user's contact (oInteracting detail: userId and
+    observationDate, the queue being the result's group)."""
+    live: dict[str, QueueLive] = {}
+    contacts: dict[str, Contact] = {}
+    for queue_id, metric_data, iw in _queue_data(data, "observations", queue_media):
+        metric = metric_data.get("metric")
+        stats = metric_data.get("stats")
+        stats = None if stats is None else p.obj(stats, f"{iw}.stats")
+        observations = _items(metric_data, "observations", iw)
+        if metric == "oWaiting":
+            waiting = _stat(stats, "count", f"{iw}.stats")
+            if waiting is None:
+                # Observations are current counts: no count means nobody is waiting.
+                waiting = float(len(observations))
+            live[queue_id] = QueueLive(
+                int(waiting), _oldest(observations, f"{iw}.observations")
+            )
+        elif metric == "oInteracting":
+            for k, o in enumerate(observations):
+                ow = f"{iw}.observations[{k}]"
+                obs = p.obj(o, ow)
+                user_id = _opt_str(obs, "userId", ow)
+                started = p.opt_timestamp(obs, "observationDate", ow)
+                if user_id is None or started is None:
+                    continue
+                held = contacts.get(user_id)
+                # An agent on several interactions (chats): the oldest is the one shown.
+                if held is None or started < held.started_at:
+                    contacts[user_id] = Contact(queue_id, started, None)
     return live, contacts
 
 
@@ -472,26 +480,17 @@ def parse_aggregates(
     data: Any, queue_media: Mapping[str, str]
 ) -> dict[str, list[IntervalActual]]:
     """A ConversationAggregateQueryResponse (granularity PT15M) as interval rows per queue."""
-    d = p.obj(data, "aggregates")
     out: dict[str, list[IntervalActual]] = {}
-    for i, raw in enumerate(_items(d, "results", "aggregates")):
-        where = f"aggregates.results[{i}]"
-        result = p.obj(raw, where)
-        queue_id = _matches(_group(result, where), queue_media)
-        if queue_id is None:
-            continue
-        for j, item in enumerate(_items(result, "data", where)):
-            iw = f"{where}.data[{j}]"
-            interval = p.obj(item, iw)
-            span = p.text(interval, "interval", iw)
-            start_text = span.split("/", 1)[0]
-            try:
-                start = p.timestamp({"interval": start_text}, "interval", iw)
-            except p.SchemaError:
-                raise p.SchemaError(f"{iw}.interval", f"not an ISO 8601 interval: {span[:60]!r}"
-                                    ) from None
-            stats = _metric_stats(_items(interval, "metrics", iw), f"{iw}.metrics")
-            out.setdefault(queue_id, []).append(interval_actual(queue_id, start, stats, iw))
+    for queue_id, interval, iw in _queue_data(data, "aggregates", queue_media):
+        span = p.text(interval, "interval", iw)
+        start_text = span.split("/", 1)[0]
+        try:
+            start = p.timestamp({"interval": start_text}, "interval", iw)
+        except p.SchemaError:
+            raise p.SchemaError(f"{iw}.interval", f"not an ISO 8601 interval: {span[:60]!r}"
+                                ) from None
+        stats = _metric_stats(_items(interval, "metrics", iw), f"{iw}.metrics")
+        out.setdefault(queue_id, []).append(interval_actual(queue_id, start, stats, iw))
     for rows in out.values():
         rows.sort(key=lambda r: r.start)
     return out
