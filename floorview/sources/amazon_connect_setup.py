@@ -9,11 +9,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorview.sources.credentials import CredentialError, Secret, load_secrets
 from floorview.sources.http import HttpLimits
-from floorview.sources.vendor import AdapterConfig
+from floorview.sources.vendor import AdapterConfig, zone_option
 
 _CREDENTIAL_NAMES = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 _CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
@@ -74,11 +73,7 @@ def parse_options(config: AdapterConfig) -> ConnectOptions:
         if qid not in queues:
             queues.append(qid)
 
-    time_zone = text("time_zone", "UTC") or "UTC"
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{where}.time_zone: unknown time zone {time_zone!r}") from None
+    time_zone = zone_option(config).key
 
     threshold = config.opt("sl_threshold_s", 20)
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -65,7 +65,7 @@ from floorview.sources.base import DayPlan, RejectedChange, SourceError, Version
 from floorview.sources.credentials import Secret, load_secrets
 from floorview.sources.http import HttpAnswer, HttpFetcher, HttpLimits
 from floorview.sources.intervals import empty_forecast
-from floorview.sources.vendor import AdapterConfig, membership_version
+from floorview.sources.vendor import AdapterConfig, membership_version, zone_option
 from floorview.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -737,11 +737,7 @@ def from_config(
             raise ValueError(f"queue_media: {queue_id!r} is not in queues")
     queue_media = {q: _media_opt(per_queue.get(q, media), f"queue_media.{q}") for q in queues}
 
-    zone_name = _str_opt(config, "time_zone", "UTC") or "UTC"
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"time_zone: {zone_name!r} is not an IANA time zone") from None
+    zone = zone_option(config)
     max_pages = config.opt("max_pages", DEFAULT_MAX_PAGES)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or not 1 <= max_pages <= 1000:
         raise ValueError(f"max_pages: expected a whole number from 1 to 1000, got {max_pages!r}")

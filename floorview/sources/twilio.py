@@ -64,7 +64,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -84,7 +84,7 @@ from floorview.sources.budget import TokenBucket
 from floorview.sources.credentials import load_secrets
 from floorview.sources.http import BudgetExhausted, HttpAnswer, HttpFetcher, HttpStatusError
 from floorview.sources.intervals import empty_actuals, empty_forecast
-from floorview.sources.vendor import AdapterConfig, membership_version
+from floorview.sources.vendor import AdapterConfig, membership_version, zone_option
 
 log = logging.getLogger(__name__)
 
@@ -191,11 +191,7 @@ def settings_from(config: AdapterConfig) -> TwilioSettings:
     target = config.opt("sl_target", DEFAULT_SL_TARGET)
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1:
         raise ValueError(f"sl_target: expected a fraction in (0, 1], got {target!r}")
-    zone_name = config.opt("time_zone", "UTC")
-    try:
-        zone = ZoneInfo(str(zone_name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"time_zone: unknown time zone {zone_name!r}") from None
+    zone = zone_option(config)
     site = config.opt("site")
     offline = config.opt("offline_activities", DEFAULT_OFFLINE)
     if isinstance(offline, str) or not all(isinstance(a, str) for a in offline):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorview.sources.http import HttpLimits
 
@@ -51,17 +51,13 @@ def ms_to_s(value: float | None) -> float | None:
     return None if value is None else value / 1000.0
 
 
-def epoch_to_utc(value: float) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
-
-
-def parse_vendor_time(value: str) -> datetime:
-    """An ISO 8601 timestamp as vendors write it ("Z" or an offset; fractions optional)
-    as an aware UTC datetime. Raises ValueError for anything else."""
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        raise ValueError(f"timestamp without a zone: {value!r}")
-    return parsed.astimezone(UTC)
+def zone_option(config: AdapterConfig) -> ZoneInfo:
+    """The ``time_zone`` option (default UTC): where the contact centre's "today" starts.
+    The config layer checks it too; an adapter built in code gets the same message."""
+    name = str(config.opt("time_zone", "UTC") or "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"time_zone: {name!r} is not an IANA time zone (such as Europe/London)"
+        ) from None
