@@ -59,5 +59,6 @@ def zone_option(config: AdapterConfig) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"time_zone: {name!r} is not an IANA time zone (such as Europe/London)"
+            f"time_zone: unknown time zone {name!r}: not an IANA time zone "
+            f"(such as Europe/London)"
         ) from None
