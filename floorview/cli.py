@@ -19,6 +19,7 @@ from floorview.config import (
     DisplayConfig,
     JournalConfig,
     SourceConfig,
+    TicketConfig,
     load_config,
 )
 from floorview.ui.i18n import LANGUAGES
@@ -64,25 +65,21 @@ def make_source(config: SourceConfig) -> Source:
     )
     from floorview.sources.rest import RestSource
 
-    limits = HttpLimits(
-        timeout_s=config.timeout_s, poll_deadline_s=config.poll_deadline_s,
-        max_requests_per_s=config.max_requests_per_s, burst=config.burst,
-        max_response_bytes=config.max_response_bytes,
-    )
+    def limits(c: SourceConfig | TicketConfig) -> HttpLimits:
+        # The config tables carry the limits under HttpLimits' own field names.
+        return HttpLimits(**{f.name: getattr(c, f.name) for f in dataclasses.fields(HttpLimits)})
+
     tickets = None
     try:
         if config.tickets is not None:
             t = config.tickets
-            tickets = build_tickets(t.kind, adapter_config(
-                config.name, t.url, t.options, HttpLimits(
-                    timeout_s=t.timeout_s, poll_deadline_s=t.poll_deadline_s,
-                    max_requests_per_s=t.max_requests_per_s, burst=t.burst,
-                    max_response_bytes=t.max_response_bytes,
-                ),
-            ))
+            tickets = build_tickets(
+                t.kind, adapter_config(config.name, t.url, t.options, limits(t))
+            )
         if config.kind in TELEPHONY_MODULES:
             telephony = build_telephony(
-                config.kind, adapter_config(config.name, config.url, config.options, limits)
+                config.kind,
+                adapter_config(config.name, config.url, config.options, limits(config)),
             )
             return with_tickets(telephony, tickets)
     except AdapterError as exc:
